@@ -1,0 +1,3 @@
+from crisissim.cli import run
+
+run()

@@ -1,0 +1,263 @@
+"""The condition language of ``when:`` fields, parsed into a checked expression tree.
+
+Grammar (nothing is ever passed to ``eval``)::
+
+    expr   := and ("or" and)*
+    and    := not ("and" not)*
+    not    := "not" not | cmp
+    cmp    := sum (("<" | "<=" | ">" | ">=" | "==" | "!=") sum)?
+    sum    := term (("+" | "-") term)*
+    term   := unary (("*" | "/") unary)*
+    unary  := "-" unary | atom
+    atom   := NUMBER [s|m|h|d] | NAME ["." NAME] | "(" expr ")"
+
+Names (all numbers; time in minutes, money in the scenario currency):
+``time``, ``reputation``, ``abandon_rate``, ``service_level``, ``loss``, ``churned``,
+``queue`` (sync contacts waiting), ``backlog`` (async and social contacts waiting), ``posts``
+(unanswered negative social posts), ``arrived``, ``abandoned``; per contact type
+``queue.T``, ``backlog.T``, ``arrived.T``, ``abandoned.T``; per pool ``busy.P``, ``agents.P``,
+``occupancy.P``; per inject ``fired.I`` (times fired). ``true``/``false`` are booleans.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from crisissim.scenario.units import parse_duration
+
+SCALARS = (
+    "time",
+    "reputation",
+    "abandon_rate",
+    "service_level",
+    "loss",
+    "churned",
+    "queue",
+    "backlog",
+    "posts",
+    "arrived",
+    "abandoned",
+)
+PER_TYPE = ("queue", "backlog", "arrived", "abandoned")
+PER_POOL = ("busy", "agents", "occupancy")
+PER_INJECT = ("fired",)
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?:[smhd](?![A-Za-z0-9_]))?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z_][A-Za-z0-9_\-]*)?)"
+    r"|(?P<op><=|>=|==|!=|<|>|\+|-|\*|/|\(|\)))"
+)
+_CMP = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
+_ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+class ConditionError(ValueError):
+    """A bad condition; ``offset`` is the 0-based character position of the problem."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Names:
+    """What exists in the scenario, for checking names."""
+
+    types: frozenset[str]
+    pools: frozenset[str]
+    injects: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed condition: ``evaluate(lookup)`` with ``lookup(kind, arg) -> float``."""
+
+    source: str
+    refs: tuple[tuple[str, str | None], ...]
+    _fn: Callable[[Callable[[str, str | None], float]], Any]
+
+    def evaluate(self, lookup: Callable[[str, str | None], float]) -> bool:
+        return bool(self._fn(lookup))
+
+
+def _tokens(text: str) -> list[tuple[str, str, int]]:
+    out: list[tuple[str, str, int]] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            bad = len(text[pos:]) - len(text[pos:].lstrip()) + pos
+            raise ConditionError(f"unexpected character {text[bad]!r} in condition", bad)
+        kind = m.lastgroup or ""
+        start = m.start(kind)
+        out.append((kind, m.group(kind), start))
+        pos = m.end()
+    out.append(("end", "", len(text)))
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str, names: Names):
+        self.text = text
+        self.names = names
+        self.toks = _tokens(text)
+        self.i = 0
+        self.refs: list[tuple[str, str | None]] = []
+
+    def peek(self) -> tuple[str, str, int]:
+        return self.toks[self.i]
+
+    def take(self) -> tuple[str, str, int]:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def word(self, w: str) -> bool:
+        kind, val, _ = self.peek()
+        return kind == "name" and val == w
+
+    # each parse method returns (type, fn, offset) with type "num" or "bool"
+    def parse(self):
+        t, fn, off = self.or_()
+        kind, val, pos = self.peek()
+        if kind != "end":
+            raise ConditionError(f"unexpected {val!r} (expected and, or, or the end)", pos)
+        if t != "bool":
+            raise ConditionError("a condition must be true or false, e.g. `queue.defect > 40` (got a number)", off)
+        return fn
+
+    def _logic(self, word: str, sub, op):
+        t, fn, off = sub()
+        while self.word(word):
+            _, _, pos = self.take()
+            t2, fn2, off2 = sub()
+            for tt, oo in ((t, off), (t2, off2)):
+                if tt != "bool":
+                    raise ConditionError(f"'{word}' needs true/false on both sides (got a number)", oo)
+            fn = (lambda a, b: lambda L: op(a(L), b(L)))(fn, fn2)
+        return t, fn, off
+
+    def or_(self):
+        return self._logic("or", self.and_, lambda a, b: a or b)
+
+    def and_(self):
+        return self._logic("and", self.not_, lambda a, b: a and b)
+
+    def not_(self):
+        if self.word("not"):
+            _, _, pos = self.take()
+            t, fn, off = self.not_()
+            if t != "bool":
+                raise ConditionError("'not' needs true/false (got a number)", off)
+            return "bool", (lambda f: lambda L: not f(L))(fn), pos
+        return self.cmp()
+
+    def cmp(self):
+        t, fn, off = self.sum()
+        kind, val, pos = self.peek()
+        if kind == "op" and val in _CMP:
+            self.take()
+            t2, fn2, off2 = self.sum()
+            for tt, oo in ((t, off), (t2, off2)):
+                if tt != "num":
+                    raise ConditionError(f"'{val}' compares numbers (got true/false)", oo)
+            op = _CMP[val]
+            return "bool", (lambda a, b: lambda L: op(a(L), b(L)))(fn, fn2), off
+        return t, fn, off
+
+    def _arith(self, ops: tuple[str, ...], sub):
+        t, fn, off = sub()
+        while True:
+            kind, val, pos = self.peek()
+            if not (kind == "op" and val in ops):
+                return t, fn, off
+            self.take()
+            t2, fn2, off2 = sub()
+            for tt, oo in ((t, off), (t2, off2)):
+                if tt != "num":
+                    raise ConditionError(f"'{val}' needs numbers (got true/false)", oo)
+            if val == "/":
+                fn = (lambda a, b: lambda L: (a(L) / d) if (d := b(L)) else 0.0)(fn, fn2)
+            else:
+                fn = (lambda a, b, o: lambda L: o(a(L), b(L)))(fn, fn2, _ARITH[val])
+
+    def sum(self):
+        return self._arith(("+", "-"), self.term)
+
+    def term(self):
+        return self._arith(("*", "/"), self.unary)
+
+    def unary(self):
+        kind, val, pos = self.peek()
+        if kind == "op" and val == "-":
+            self.take()
+            t, fn, _ = self.unary()
+            if t != "num":
+                raise ConditionError("'-' needs a number", pos)
+            return "num", (lambda f: lambda L: -f(L))(fn), pos
+        return self.atom()
+
+    def atom(self):
+        kind, val, pos = self.take()
+        if kind == "num":
+            number = parse_duration(val) if val[-1] in "smhd" else float(val)
+            return "num", (lambda v: lambda L: v)(number), pos
+        if kind == "op" and val == "(":
+            t, fn, _ = self.or_()
+            k2, v2, p2 = self.take()
+            if not (k2 == "op" and v2 == ")"):
+                raise ConditionError(f"expected ')' (got {v2 or 'the end'!r})", p2)
+            return t, fn, pos
+        if kind == "name":
+            return self.name(val, pos)
+        if kind == "end":
+            raise ConditionError("the condition ends too early (expected a name, number or '(')", pos)
+        raise ConditionError(f"unexpected {val!r} (expected a name, number or '(')", pos)
+
+    def name(self, val: str, pos: int):
+        if val in ("true", "false"):
+            b = val == "true"
+            return "bool", (lambda L: b), pos
+        if val in ("and", "or", "not"):
+            raise ConditionError(f"unexpected {val!r} (expected a name, number or '(')", pos)
+        head, _, arg = val.partition(".")
+        if not arg:
+            if head not in SCALARS:
+                raise ConditionError(_unknown(head, SCALARS + PER_POOL + PER_INJECT, "name"), pos)
+            self.refs.append((head, None))
+            return "num", (lambda h: lambda L: L(h, None))(head), pos
+        if head in PER_TYPE:
+            pool, what = self.names.types, "contact type"
+        elif head in PER_POOL:
+            pool, what = self.names.pools, "pool"
+        elif head in PER_INJECT:
+            pool, what = self.names.injects, "inject"
+        else:
+            raise ConditionError(_unknown(head, PER_TYPE + PER_POOL + PER_INJECT, "name before '.'"), pos)
+        if arg not in pool:
+            raise ConditionError(_unknown(arg, tuple(sorted(pool)), what), pos + len(head) + 1)
+        self.refs.append((head, arg))
+        return "num", (lambda h, a: lambda L: L(h, a))(head, arg), pos
+
+
+def _unknown(word: str, known: tuple[str, ...], what: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    shown = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
+    return f"unknown {what} {word!r}{hint} (expected one of: {shown})"
+
+
+def parse_condition(text: str, names: Names) -> Condition:
+    """Parse and check ``text``; raise :class:`ConditionError` with the offset of the problem."""
+    if not text.strip():
+        raise ConditionError("the condition is empty (expected e.g. `queue.defect > 40`)", 0)
+    p = _Parser(text, names)
+    fn = p.parse()
+    return Condition(text, tuple(p.refs), fn)

@@ -1,0 +1,391 @@
+"""The typed scenario format (pydantic v2): shapes, ranges and documented defaults.
+
+Cross-references between parts (a contact type's channel exists, a pool's skill
+names a contact type, conditions name things that exist) are checked in
+``crisissim.scenario.checks`` so that every problem is reported in one run.
+Time is in minutes (YAML durations accepted), money in ``meta.currency``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from crisissim.scenario.distributions import Distribution
+from crisissim.scenario.effects import Effect, Money, Share
+from crisissim.scenario.units import Duration
+
+Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
+PosFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False, le=1e12)]
+Coef = Annotated[float, Field(ge=-100, le=100, allow_inf_nan=False)]
+
+
+class Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class Meta(Part):
+    """Identity and clock of the scenario."""
+
+    id: Ident
+    """Short identifier, e.g. ``product-recall``."""
+    title: str = Field(max_length=200)
+    """Title shown to trainees."""
+    briefing: str = Field("", max_length=20_000)
+    """Briefing text shown before play (any language)."""
+    duration: Duration = Field(gt=0, le=366 * 1440)
+    """Simulated span (e.g. ``8h``, ``3d``)."""
+    warmup: Duration = 0.0
+    """Initial span excluded from contact statistics (costs and reputation cover the whole run)."""
+    seed: int = Field(1, ge=0, le=2**63 - 1)
+    """Default random seed."""
+    currency: str = Field("CNY", max_length=12)
+    """Currency label for money (a label only)."""
+    language: str = Field("en", max_length=16)
+    """Language of the texts (``en``, ``zh``…)."""
+    interval: Duration = Field(30.0, gt=0)
+    """Length of a KPI interval (workforce-planning table)."""
+    sample_every: Duration = Field(1.0, gt=0)
+    """Spacing of the time series samples (queues, reputation, losses)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> "Meta":
+        if self.warmup >= self.duration:
+            raise ValueError("warmup must be shorter than duration")
+        if self.duration / self.sample_every > 1_000_000:
+            raise ValueError("sample_every is too small for this duration (at most 1,000,000 samples)")
+        if self.duration / self.interval > 100_000:
+            raise ValueError("interval is too small for this duration (at most 100,000 intervals)")
+        return self
+
+
+class Customers(Part):
+    """The customer base and what a customer is worth."""
+
+    base: int = Field(100_000, ge=0, le=10**10)
+    """Number of customers."""
+    clv: NonNeg = 1200.0
+    """Customer lifetime value lost when a customer churns (money)."""
+    acquisition_cost: NonNeg = 300.0
+    """Cost of winning a replacement customer (money); usually higher than keeping one."""
+    baseline_churn: Share = 0.15
+    """Share of customers lost per year with no crisis (silent churn baseline)."""
+
+
+class Channel(Part):
+    """A way customers reach us: ``sync`` (phone, chat: they wait and may abandon),
+    ``async`` (email, ticket: a backlog with an SLA), ``social`` (public posts that breed posts)."""
+
+    kind: Literal["sync", "async", "social"]
+    """Channel behaviour."""
+    label: str = ""
+    """Display name."""
+    patience: Distribution | None = None
+    """Sync only: how long a customer waits before hanging up; omitted means never."""
+    sla: Duration = Field(1440.0, gt=0)
+    """Async and social: answer within this time or the contact breaches its SLA."""
+    excitation: NonNeg = 0.5
+    """Social only: extra posts per hour added by each unanswered negative post (Hawkes α)."""
+    excitation_half_life: Duration = Field(30.0, gt=0)
+    """Social only: the excitation of a post halves over this time (Hawkes β = ln 2 / half-life)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> "Channel":
+        if self.kind != "sync" and self.patience is not None:
+            raise ValueError(f"patience applies to sync channels only (this channel is {self.kind})")
+        return self
+
+
+class Arrival(Part):
+    """Base arrival rate with an optional intraday profile."""
+
+    rate: NonNeg
+    """Contacts per ``per``."""
+    per: Literal["minute", "hour", "day"] = "hour"
+    """Time unit of ``rate``."""
+    profile: list[Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]] | None = Field(
+        None, min_length=1, max_length=10_000
+    )
+    """Multipliers of the rate, one per ``profile_step`` from the start, repeating."""
+    profile_step: Duration = Field(60.0, gt=0)
+    """Length of one profile slot."""
+
+
+class ContactType(Part):
+    """A kind of contact (billing, defect, delivery, data-breach, rumour…)."""
+
+    channel: str
+    """The channel it comes through."""
+    label: str = ""
+    """Display name."""
+    arrival: Arrival
+    """Arrival rate (non-homogeneous Poisson)."""
+    handle_time: Distribution
+    """Time an agent of training 1.0 spends on it."""
+    severity: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.0
+    """Weight of its reputation effects (abandonments, breaches, resolutions)."""
+    first_contact_resolution: Share = 0.8
+    """Probability the first contact resolves the issue; otherwise the customer comes back."""
+    repeat_delay: Distribution | None = None
+    """Time until an unresolved customer contacts again (default exponential, mean 4h)."""
+    negative_share: Share = 0.7
+    """Social only: share of posts that are negative (unanswered ones breed posts and hurt reputation)."""
+    risk: Literal["operational", "reputational", "compliance", "technical", "market"] = "operational"
+    """Risk category (for reports)."""
+
+
+class Shift(Part):
+    """Agents on duty from ``start`` to ``end``."""
+
+    start: Duration
+    """Shift start (time from scenario start)."""
+    end: Duration
+    """Shift end."""
+    size: int = Field(ge=0, le=100_000)
+    """Agents on this shift."""
+
+    @model_validator(mode="after")
+    def _check(self) -> "Shift":
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Pool(Part):
+    """A staff pool: agents with the same skills, training and pay."""
+
+    label: str = ""
+    """Display name."""
+    size: int | None = Field(None, ge=0, le=100_000)
+    """Agents on duty the whole run (use this or ``shifts``)."""
+    shifts: list[Shift] | None = Field(None, min_length=1, max_length=10_000)
+    """Headcount by shift; overlapping shifts add up."""
+    skills: list[str] | dict[str, Annotated[int, Field(ge=1, le=100)]] = Field(min_length=1)
+    """Contact types served, as a list (all priority 1) or ``{type: priority}`` (1 first)."""
+    training: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 1.0
+    """Training level: handle time is divided by it, resolution probability multiplied (capped at 1)."""
+    wage: NonNeg = 0.0
+    """Regular pay per agent-hour (money)."""
+    overtime_wage: NonNeg | None = None
+    """Pay per agent-hour for agents added by ``staff`` effects (default 1.5 × wage)."""
+    shrinkage: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    """Share of paid time not available for contacts (breaks, training, sickness)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> "Pool":
+        if (self.size is None) == (self.shifts is None):
+            raise ValueError("give exactly one of size or shifts")
+        return self
+
+    @property
+    def skill_priority(self) -> dict[str, int]:
+        """Contact type → priority (1 served first)."""
+        if isinstance(self.skills, dict):
+            return dict(self.skills)
+        return {s: 1 for s in self.skills}
+
+    @property
+    def overtime_rate(self) -> float:
+        return self.overtime_wage if self.overtime_wage is not None else 1.5 * self.wage
+
+
+class Reputation(Part):
+    """Reputation R on 0–100. Defaults: a mid-high start (70) that relaxes back with a 6-hour
+    half-life; each abandonment costs 0.05 points and each SLA breach 0.1 (so a thousand
+    abandoned calls cost 50 points at once, which relaxation then repairs); unanswered
+    negative posts cost 0.2 points per post-hour (public failures hurt most); each resolved
+    contact earns 0.01."""
+
+    initial: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 70.0
+    """Reputation at the start."""
+    baseline: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    """Level it relaxes toward (default: initial)."""
+    recovery_half_life: Duration = Field(360.0, gt=0)
+    """Half-life of the relaxation toward baseline (κ = ln 2 / half-life)."""
+    abandon_hit: NonNeg = 0.05
+    """Points lost per abandoned contact (× severity)."""
+    breach_hit: NonNeg = 0.1
+    """Points lost per SLA breach (× severity)."""
+    post_hit: NonNeg = 0.2
+    """Points lost per unanswered negative post per hour."""
+    resolution_gain: NonNeg = 0.01
+    """Points gained per resolved contact (× severity)."""
+    arrival_feedback: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 1.0
+    """Word of mouth: arrivals scale by 1 + arrival_feedback × (baseline − R) / 100 (floored at 0); 0 disables."""
+
+    @property
+    def base(self) -> float:
+        return self.initial if self.baseline is None else self.baseline
+
+
+class Churn(Part):
+    """Per-contact churn ``sigmoid(b0 + wait·w/p + abandon·a − fix·r − compensation·c/CLV − reputation·(R−R0)/100)``.
+
+    Defaults: a contact handled well leaves ~1% churn (b0 − fix ≈ −4.6); an abandoned customer
+    ~8%; a long wait raises it; compensating a tenth of CLV halves the odds; a 30-point reputation
+    drop raises odds by ~35%. A resolved, well-handled complaint lowers churn below b0 (the
+    service-recovery paradox)."""
+
+    b0: Coef = -3.6
+    """Intercept (log-odds of churn after a contact)."""
+    wait: Coef = 0.4
+    """Weight of wait / mean patience (or / SLA for async)."""
+    abandon: Coef = 1.2
+    """Added if the customer abandoned."""
+    fix: Coef = 1.0
+    """Subtracted if the contact resolved the issue."""
+    compensation: Coef = 7.0
+    """Weight of compensation / CLV."""
+    reputation: Coef = 1.0
+    """Weight of (R − baseline) / 100."""
+    silent_feedback: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 3.0
+    """Silent churn rate = baseline × (1 + silent_feedback × max(0, baseline − R) / 100); only the excess counts as loss."""
+
+
+class Inject(Part):
+    """A crisis event at a time or on a condition."""
+
+    id: Ident
+    """Identifier (statements answer it by this)."""
+    title: str = Field("", max_length=200)
+    """Headline for the feed."""
+    text: str = Field("", max_length=5000)
+    """Details for the feed and debrief."""
+    at: Duration | None = None
+    """Fire at this time."""
+    when: str | None = Field(None, max_length=2000)
+    """Fire when this condition holds, e.g. ``queue.defect > 40 and reputation < 60``."""
+    every: Duration | None = Field(None, gt=0)
+    """Fire again at most this often while the condition holds (or at this period after ``at``)."""
+    limit: int | None = Field(None, ge=1, le=100_000)
+    """Maximum number of firings (default 1, unbounded with ``every``)."""
+    effects: list[Effect] = Field(default_factory=list, max_length=100)
+    """What happens when it fires."""
+
+    @model_validator(mode="after")
+    def _check(self) -> "Inject":
+        if (self.at is None) == (self.when is None):
+            raise ValueError("give exactly one of at or when")
+        return self
+
+
+class Option(Part):
+    """One choice on a decision card."""
+
+    id: Ident
+    """Identifier."""
+    label: str = Field(max_length=200)
+    """Text on the button."""
+    cost: Money = 0.0
+    """Money paid when chosen."""
+    delay: Duration = 0.0
+    """Time before its effects start."""
+    duration: Duration | None = None
+    """How long its effects last (effects may override); default to the end."""
+    effects: list[Effect] = Field(default_factory=list, max_length=100)
+    """What it does."""
+    debrief: str = Field("", max_length=5000)
+    """Explanation shown in the debrief."""
+
+
+class DecisionCard(Part):
+    """A decision put to the trainee at a time or on a condition."""
+
+    id: Ident
+    """Identifier."""
+    title: str = Field(max_length=200)
+    """Card title."""
+    prompt: str = Field("", max_length=5000)
+    """The situation and question."""
+    at: Duration | None = None
+    """Show at this time."""
+    when: str | None = Field(None, max_length=2000)
+    """Show when this condition first holds."""
+    deadline: Duration = Field(15.0, gt=0)
+    """Time to decide before the default is taken."""
+    default: Ident
+    """Option taken if the deadline passes."""
+    options: list[Option] = Field(min_length=2, max_length=5)
+    """Two to five options."""
+
+    @model_validator(mode="after")
+    def _check(self) -> "DecisionCard":
+        if (self.at is None) == (self.when is None):
+            raise ValueError("give exactly one of at or when")
+        return self
+
+
+class Action(Part):
+    """An always-available move (call in overtime, open a FAQ, post an update)."""
+
+    id: Ident
+    """Identifier."""
+    label: str = Field(max_length=200)
+    """Text on the button."""
+    description: str = Field("", max_length=5000)
+    """What it does, for the trainee."""
+    cost: Money = 0.0
+    """Money paid each time it is used."""
+    delay: Duration = 0.0
+    """Time before its effects start."""
+    duration: Duration | None = None
+    """How long its effects last; default to the end."""
+    cooldown: Duration = 0.0
+    """Time before it can be used again."""
+    limit: int | None = Field(None, ge=1, le=100_000)
+    """Maximum number of uses."""
+    effects: list[Effect] = Field(default_factory=list, max_length=100)
+    """What it does."""
+
+
+class ServiceLevel(Part):
+    """Service-level target: ``target`` share answered within ``threshold``."""
+
+    target: Share = 0.8
+    """Share of contacts to answer within the threshold."""
+    threshold: Duration = 1 / 3
+    """Answer-time threshold (default 20s)."""
+
+
+class Scoring(Part):
+    """What the debrief scores against."""
+
+    service_level: ServiceLevel = Field(default_factory=ServiceLevel)
+    """Service-level target (sync channels)."""
+    reputation_floor: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 50.0
+    """Reputation below this is a failure."""
+    loss_budget: Money | None = None
+    """Total loss the trainee should stay under."""
+
+
+class Scenario(Part):
+    """A complete training case."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, title="crisissim scenario")
+
+    include: list[str] | str | None = None
+    """Other YAML files merged under this one (paths relative to this file)."""
+    meta: Meta
+    """Identity and clock."""
+    customers: Customers = Field(default_factory=Customers)
+    """Customer base and value."""
+    channels: dict[Ident, Channel] = Field(min_length=1, max_length=100)
+    """Channels by name."""
+    contact_types: dict[Ident, ContactType] = Field(min_length=1, max_length=200)
+    """Contact types by name."""
+    pools: dict[Ident, Pool] = Field(default_factory=dict, max_length=200)
+    """Staff pools by name."""
+    reputation: Reputation = Field(default_factory=Reputation)
+    """Reputation model coefficients."""
+    churn: Churn = Field(default_factory=Churn)
+    """Churn model coefficients."""
+    injects: list[Inject] = Field(default_factory=list, max_length=1000)
+    """Crisis events."""
+    decisions: list[DecisionCard] = Field(default_factory=list, max_length=1000)
+    """Decision cards."""
+    actions: list[Action] = Field(default_factory=list, max_length=200)
+    """Always-available actions."""
+    scoring: Scoring = Field(default_factory=Scoring)
+    """Debrief targets."""
