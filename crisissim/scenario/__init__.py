@@ -1,0 +1,100 @@
+"""The scenario format: load, validate and fingerprint the YAML files trainers write.
+
+``load_scenario(path)`` returns a validated :class:`Scenario` or raises
+:class:`ScenarioError` listing every problem as ``FILE:LINE:COL: path: message``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from crisissim.scenario.checks import check_scenario
+from crisissim.scenario.errors import Problem, ScenarioError, validation_problems
+from crisissim.scenario.include import load_tree, load_tree_text
+from crisissim.scenario.schema import Scenario
+from crisissim.scenario.yamlio import Node, to_plain
+
+__all__ = [
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "bundled_scenarios_dir",
+    "default_scenario_path",
+    "load_scenario",
+    "load_scenario_text",
+    "scenario_hash",
+    "validate_file",
+    "validate_text",
+]
+
+
+def _validate(root: Node) -> tuple[Scenario | None, list[Problem], list[Problem]]:
+    try:
+        sc = Scenario.model_validate(to_plain(root))
+    except ValidationError as e:
+        return None, validation_problems(e, root, Scenario), []
+    except (RecursionError, MemoryError):  # pragma: no cover - bounded by yamlio's limits
+        return None, [Problem(root.file, 1, 1, "", "the scenario is too large to validate")], []
+    errors, warnings = check_scenario(sc, root)
+    order = lambda p: (p.file, p.line, p.col)  # noqa: E731
+    return (None if errors else sc), sorted(errors, key=order), sorted(warnings, key=order)
+
+
+def validate_file(path: str | Path) -> tuple[Scenario | None, list[Problem], list[Problem]]:
+    """Return (scenario or None, errors, warnings) for a scenario file; never raises for bad input."""
+    try:
+        root = load_tree(path)
+    except ScenarioError as e:
+        return None, e.problems, []
+    return _validate(root)
+
+
+def validate_text(
+    text: str, name: str = "<string>", base_dir: str | Path | None = None
+) -> tuple[Scenario | None, list[Problem], list[Problem]]:
+    """Like :func:`validate_file` for YAML text (includes relative to ``base_dir``)."""
+    try:
+        root = load_tree_text(text, name, base_dir)
+    except ScenarioError as e:
+        return None, e.problems, []
+    return _validate(root)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file; raise :class:`ScenarioError` with all problems."""
+    sc, errors, _ = validate_file(path)
+    if sc is None:
+        raise ScenarioError(errors)
+    return sc
+
+
+def load_scenario_text(text: str, name: str = "<string>", base_dir: str | Path | None = None) -> Scenario:
+    """Load and validate scenario YAML text; raise :class:`ScenarioError` with all problems."""
+    sc, errors, _ = validate_text(text, name, base_dir)
+    if sc is None:
+        raise ScenarioError(errors)
+    return sc
+
+
+def scenario_hash(scenario: Scenario | str | Path) -> str:
+    """SHA-256 of the canonical JSON of a validated scenario (or of the scenario at a path)."""
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    data = sc.model_dump(mode="json", by_alias=True)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def bundled_scenarios_dir() -> Path:
+    """The repository's ``scenarios/`` folder."""
+    import crisissim
+
+    return Path(crisissim.__file__).resolve().parent.parent / "scenarios"
+
+
+def default_scenario_path() -> Path:
+    """The bundled default scenario, ``scenarios/default.yaml``."""
+    return bundled_scenarios_dir() / "default.yaml"

@@ -1,0 +1,167 @@
+"""Cross-reference checks on a validated scenario: names that must exist, ids that must be
+unique, times inside the run, conditions that parse. Every problem is returned, each at
+its YAML position; a contact type no pool serves is a warning, not an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from crisissim.scenario.condition import ConditionError, Names, parse_condition
+from crisissim.scenario.errors import Problem, _locate, format_path
+from crisissim.scenario.schema import Scenario
+from crisissim.scenario.yamlio import Node
+
+_TYPE_OR_CHANNEL = ("rate", "surge", "compensation", "deflect", "resolution")
+
+
+class _Report:
+    def __init__(self, root: Node):
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def add(self, loc: tuple, message: str, severity: str = "error", key: bool = False) -> Node:
+        """Record a problem at ``loc`` (at the key itself with ``key=True``)."""
+        node, path, _ = _locate(self.root, loc)
+        if key and loc and len(path) == len(loc):
+            parent, _, _ = _locate(self.root, loc[:-1])
+            node = parent.keys.get(loc[-1], node) if parent.kind == "map" else node
+        self.problems.append(Problem(node.file, node.line, node.col, format_path(loc), message, severity))
+        return node
+
+
+def check_scenario(sc: Scenario, root: Node) -> tuple[list[Problem], list[Problem]]:
+    """Return (errors, warnings) of ``sc``, loaded from the Node tree ``root``."""
+    r = _Report(root)
+    _channels_and_skills(sc, r)
+    _effects(sc, r)
+    _ids(sc, r)
+    _times(sc, r)
+    _conditions(sc, r)
+    errors = [p for p in r.problems if p.severity == "error"]
+    warnings = [p for p in r.problems if p.severity == "warning"]
+    return errors, warnings
+
+
+def _unknown(what: str, name: str, known) -> str:
+    import difflib
+
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    listed = ", ".join(known[:12]) + (", …" if len(known) > 12 else "") if known else f"no {what}s defined"
+    return f"unknown {what} '{name}'{hint} (expected one of: {listed})"
+
+
+def _channels_and_skills(sc: Scenario, r: _Report) -> None:
+    for name, ct in sc.contact_types.items():
+        if ct.channel not in sc.channels:
+            r.add(("contact_types", name, "channel"), _unknown("channel", ct.channel, sc.channels))
+    served: set[str] = set()
+    for pname, pool in sc.pools.items():
+        for i, skill in enumerate(pool.skill_priority):
+            loc = ("pools", pname, "skills", skill if isinstance(pool.skills, dict) else i)
+            if skill not in sc.contact_types:
+                r.add(loc, _unknown("contact type", skill, sc.contact_types), key=isinstance(pool.skills, dict))
+            served.add(skill)
+    for name in sc.contact_types:
+        if name not in served:
+            r.add(("contact_types", name), f"no pool has the skill '{name}'; these contacts will never be answered",
+                  severity="warning", key=True)
+
+
+def _all_effects(sc: Scenario) -> Iterator[tuple[tuple, object]]:
+    for i, inj in enumerate(sc.injects):
+        for j, eff in enumerate(inj.effects):
+            yield ("injects", i, "effects", j), eff
+    for i, card in enumerate(sc.decisions):
+        for k, opt in enumerate(card.options):
+            for j, eff in enumerate(opt.effects):
+                yield ("decisions", i, "options", k, "effects", j), eff
+    for i, act in enumerate(sc.actions):
+        for j, eff in enumerate(act.effects):
+            yield ("actions", i, "effects", j), eff
+
+
+def _effects(sc: Scenario, r: _Report) -> None:
+    types, channels, pools = set(sc.contact_types), set(sc.channels), set(sc.pools)
+    injects = {inj.id for inj in sc.injects}
+    for loc, eff in _all_effects(sc):
+        kind = eff.effect  # type: ignore[attr-defined]
+        target = getattr(eff, "target", None)
+        if kind in _TYPE_OR_CHANNEL and target is not None and target not in types | channels:
+            r.add(loc + ("target",), _unknown("contact type or channel", target, types | channels))
+        if kind == "handle_time" and target is not None and target not in types | channels | pools:
+            r.add(loc + ("target",), _unknown("contact type, channel or pool", target, types | channels | pools))
+        if kind == "staff" and eff.pool not in pools:  # type: ignore[attr-defined]
+            r.add(loc + ("pool",), _unknown("pool", eff.pool, pools))  # type: ignore[attr-defined]
+        if kind == "outage" and eff.channel not in channels:  # type: ignore[attr-defined]
+            r.add(loc + ("channel",), _unknown("channel", eff.channel, channels))  # type: ignore[attr-defined]
+        if kind == "statement" and eff.answers not in injects:  # type: ignore[attr-defined]
+            r.add(loc + ("answers",), _unknown("inject", eff.answers, injects))  # type: ignore[attr-defined]
+
+
+def _ids(sc: Scenario, r: _Report) -> None:
+    seen: dict[str, str] = {}
+    items = [("injects", i, x.id) for i, x in enumerate(sc.injects)]
+    items += [("decisions", i, x.id) for i, x in enumerate(sc.decisions)]
+    items += [("actions", i, x.id) for i, x in enumerate(sc.actions)]
+    for part, i, ident in items:
+        where = format_path((part, i))
+        if ident in seen:
+            r.add((part, i, "id"), f"duplicate id '{ident}' (already used by {seen[ident]})")
+        else:
+            seen[ident] = where
+    for i, card in enumerate(sc.decisions):
+        options: dict[str, int] = {}
+        for k, opt in enumerate(card.options):
+            if opt.id in options:
+                r.add(("decisions", i, "options", k, "id"),
+                      f"duplicate option id '{opt.id}' (already used by options[{options[opt.id]}])")
+            options.setdefault(opt.id, k)
+        if card.default not in options:
+            r.add(("decisions", i, "default"), _unknown("option", card.default, options))
+
+
+def _times(sc: Scenario, r: _Report) -> None:
+    end = sc.meta.duration
+    from crisissim.scenario.units import format_duration
+
+    shown = format_duration(end)
+    for part, items in (("injects", sc.injects), ("decisions", sc.decisions)):
+        for i, x in enumerate(items):
+            if x.at is not None and x.at >= end:
+                r.add((part, i, "at"), f"after the end of the run (expected before {shown}, got {format_duration(x.at)})")
+    for pname, pool in sc.pools.items():
+        for i, shift in enumerate(pool.shifts or []):
+            if shift.start >= end:
+                r.add(("pools", pname, "shifts", i, "start"),
+                      f"after the end of the run (expected before {shown}, got {format_duration(shift.start)})")
+            if shift.end > end:
+                r.add(("pools", pname, "shifts", i, "end"),
+                      f"after the end of the run (expected at most {shown}, got {format_duration(shift.end)})")
+
+
+def _conditions(sc: Scenario, r: _Report) -> None:
+    names = Names(frozenset(sc.contact_types), frozenset(sc.pools), frozenset(i.id for i in sc.injects))
+    for part, items in (("injects", sc.injects), ("decisions", sc.decisions)):
+        for i, x in enumerate(items):
+            if x.when is None:
+                continue
+            try:
+                parse_condition(x.when, names)
+            except ConditionError as e:
+                loc = (part, i, "when")
+                node = r.add(loc, f"bad condition: {e}")
+                line, col = condition_position(node, x.when, e.offset)
+                r.problems[-1] = Problem(node.file, line, col, format_path(loc), f"bad condition: {e}")
+
+
+def condition_position(node: Node, text: str, offset: int) -> tuple[int, int]:
+    """Line and column of character ``offset`` of a string scalar (exact for one-line scalars,
+    the scalar's start otherwise)."""
+    offset = max(0, min(offset, len(text)))
+    if node.style in (None, "", '"', "'") and "\n" not in text:
+        escaped = text[:offset].count("'") if node.style == "'" else 0
+        return node.line, node.col + offset + escaped + (1 if node.style in ('"', "'") else 0)
+    return node.line, node.col
