@@ -30,7 +30,7 @@ def recommendation_lines(result: "StudyResult", currency: str = "") -> list[str]
     if ru:
         t = ru["test"]
         lines[-1] += (f"; runner-up {ru['label']} costs {_n(t['diff_mean'])}{cur} more "
-                      f"(95% CI {_n(t['diff_ci_low'])} to {_n(t['diff_ci_high'])}, {_p(t["p_value"])})")
+                      f"(95% CI {_n(t['diff_ci_low'])} to {_n(t['diff_ci_high'])}, {_p(t['p_value'])})")
     s = rec.get("service_level")
     if s is None:
         lines.append(f"Service-level target {_pct(rec['target'])}: no level meets it on average")
@@ -44,7 +44,7 @@ def recommendation_lines(result: "StudyResult", currency: str = "") -> list[str]
             t = ru["test"]
             lines[-1] += (f"; vs {ru['label']}: service level {_signed_pct(t['diff_mean'])} "
                           f"(95% CI {_signed_pct(t['diff_ci_low'])} to {_signed_pct(t['diff_ci_high'])}, "
-                          f"{_p(t["p_value"])})")
+                          f"{_p(t['p_value'])})")
     o = rec.get("optimize")
     if o:
         state = "resolved" if o["resolved"] else "not resolved before the replication cap"
