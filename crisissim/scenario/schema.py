@@ -193,10 +193,10 @@ class Pool(Part):
 
 class Reputation(Part):
     """Reputation R on 0–100. Defaults: a mid-high start (70) that relaxes back with a 6-hour
-    half-life; each abandonment costs 0.05 points and each SLA breach 0.1 (so a thousand
-    abandoned calls cost 50 points at once, which relaxation then repairs); unanswered
-    negative posts cost 0.2 points per post-hour (public failures hurt most); each resolved
-    contact earns 0.01."""
+    half-life (κ = ln 2 / 6h). Each abandonment costs 0.005 points and each SLA breach 0.01, so
+    a crisis hour with 1,500 abandoned calls costs about 7 points; unanswered negative posts
+    cost 0.05 points per post-hour (a hundred posts left for an hour: 5 points, public failures
+    hurt most); each resolved contact earns 0.0005, so a normal day keeps R near its baseline."""
 
     initial: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 70.0
     """Reputation at the start."""
@@ -204,13 +204,13 @@ class Reputation(Part):
     """Level it relaxes toward (default: initial)."""
     recovery_half_life: Duration = Field(360.0, gt=0)
     """Half-life of the relaxation toward baseline (κ = ln 2 / half-life)."""
-    abandon_hit: NonNeg = 0.05
+    abandon_hit: NonNeg = 0.005
     """Points lost per abandoned contact (× severity)."""
-    breach_hit: NonNeg = 0.1
+    breach_hit: NonNeg = 0.01
     """Points lost per SLA breach (× severity)."""
-    post_hit: NonNeg = 0.2
+    post_hit: NonNeg = 0.05
     """Points lost per unanswered negative post per hour."""
-    resolution_gain: NonNeg = 0.01
+    resolution_gain: NonNeg = 0.0005
     """Points gained per resolved contact (× severity)."""
     arrival_feedback: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 1.0
     """Word of mouth: arrivals scale by 1 + arrival_feedback × (baseline − R) / 100 (floored at 0); 0 disables."""

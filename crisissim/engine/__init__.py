@@ -1,0 +1,17 @@
+"""The simulation engine: SimPy processes for arrivals, routing, staff, reputation, churn and losses.
+
+Pure simulation: no pygame, no Dask, no plotting, no printing.
+"""
+
+from __future__ import annotations
+
+from crisissim.engine.crisis import DecisionError
+from crisissim.engine.result import METRIC_KEYS, Result
+from crisissim.engine.simulation import Simulation
+
+__all__ = ["Simulation", "Result", "DecisionError", "METRIC_KEYS", "run_replication"]
+
+
+def run_replication(scenario, seed: int, policy="default", **kw) -> Result:
+    """Run one replication to the end and return its :class:`Result`."""
+    return Simulation(scenario, seed, policy, **kw).result()

@@ -1,0 +1,177 @@
+"""The crisis director: injects, decision cards and actions over the run.
+
+Time-based injects and cards are scheduled up front; conditional ones are
+checked on every clock tick. Every choice, by the trainee, a policy or the
+deadline, goes through :meth:`Director.choose` and is recorded with the
+simulation step it happened at, which makes a run replayable exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crisissim.scenario.condition import Names, parse_condition
+
+
+class DecisionError(ValueError):
+    """A decision or action that cannot be taken now (unknown id, card not open, on cooldown)."""
+
+
+@dataclass
+class OpenCard:
+    """A card on the table: shown at ``shown`` (minutes), default taken at ``deadline``."""
+
+    spec: object
+    shown: float
+    deadline: float
+
+
+class Director:
+    """Runs injects, cards and actions for one simulation."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        sc = sim.scenario
+        names = Names(frozenset(sc.contact_types), frozenset(sc.pools), frozenset(i.id for i in sc.injects))
+        self.fired_at: dict[str, float] = {}
+        self.fire_count: dict[str, int] = {i.id: 0 for i in sc.injects}
+        self.last_fired: dict[str, float] = {}
+        self.cond_injects = [(i, parse_condition(i.when, names)) for i in sc.injects if i.when]
+        self.cond_cards = [(c, parse_condition(c.when, names)) for c in sc.decisions if c.when]
+        self.cards = {c.id: c for c in sc.decisions}
+        self.actions = {a.id: a for a in sc.actions}
+        self.open: dict[str, OpenCard] = {}
+        self.closed: set[str] = set()
+        self.uses: dict[str, int] = {a.id: 0 for a in sc.actions}
+        self.ready_at: dict[str, float] = {a.id: 0.0 for a in sc.actions}
+        self.decisions: list[dict] = []  # the replayable log
+        self.awaiting = 0  # cards shown that waited for the trainee
+        env = sim.env
+        dur = sc.meta.duration
+        for inj in sc.injects:
+            if inj.at is not None and inj.at < dur:
+                self._at(inj.at, lambda _e, inj=inj: self._timed_inject(inj))
+        for card in sc.decisions:
+            if card.at is not None and card.at < dur:
+                self._at(card.at, lambda _e, card=card: self.show(card))
+        self.env = env
+
+    def _at(self, t: float, fn) -> None:
+        ev = self.sim.env.timeout(max(0.0, t - self.sim.env.now))
+        ev.callbacks.append(fn)
+
+    # ------------------------------------------------------------------ injects
+    def _limit(self, inj) -> float:
+        if inj.limit is not None:
+            return inj.limit
+        return float("inf") if inj.every is not None else 1
+
+    def _timed_inject(self, inj) -> None:
+        self.fire(inj)
+        if inj.every is not None and self.fire_count[inj.id] < self._limit(inj):
+            self._at(self.sim.env.now + inj.every, lambda _e: self._timed_inject(inj))
+
+    def fire(self, inj) -> None:
+        sim = self.sim
+        now = sim.env.now
+        self.fire_count[inj.id] += 1
+        self.fired_at.setdefault(inj.id, now)
+        self.last_fired[inj.id] = now
+        sim.log.add(now, "inject", id=inj.id, title=inj.title, text=inj.text, count=self.fire_count[inj.id])
+        sim.effects.schedule(inj.effects, source=f"inject:{inj.id}")
+
+    def check(self, now: float) -> None:
+        """Fire conditional injects and show conditional cards whose conditions hold now."""
+        lookup = self.sim.lookup
+        for inj, cond in self.cond_injects:
+            n = self.fire_count[inj.id]
+            if n >= self._limit(inj):
+                continue
+            if n and (inj.every is None or now - self.last_fired[inj.id] < inj.every):
+                continue
+            if cond.evaluate(lookup):
+                self.fire(inj)
+        for card, cond in self.cond_cards:
+            if card.id in self.closed or card.id in self.open:
+                continue
+            if cond.evaluate(lookup):
+                self.show(card)
+
+    # -------------------------------------------------------------------- cards
+    def show(self, card) -> None:
+        sim = self.sim
+        now = sim.env.now
+        if card.id in self.open or card.id in self.closed:
+            return
+        oc = OpenCard(card, now, now + card.deadline)
+        self.open[card.id] = oc
+        sim.log.add(now, "card_shown", id=card.id, title=card.title, deadline=oc.deadline)
+        self._at(oc.deadline, lambda _e: self._deadline(card.id, oc))
+        answer = sim.replay_answer(card.id) if sim.replaying else None
+        if answer is not None:
+            self.choose(card.id, answer[0], by=answer[1])
+        elif sim.policy is not None and not sim.replaying:
+            option = sim.policy(sim.snapshot(), card)
+            self.choose(card.id, option, by="policy")
+        else:
+            self.awaiting += 1
+
+    def _deadline(self, card_id: str, oc: OpenCard) -> None:
+        if self.open.get(card_id) is oc:
+            self.choose(card_id, oc.spec.default, by="timeout")
+
+    def choose(self, card_id: str, option_id: str, by: str = "trainee") -> dict:
+        """Take ``option_id`` on the open card ``card_id``; return the decision record."""
+        sim = self.sim
+        if card_id not in self.cards:
+            raise DecisionError(f"unknown decision card {card_id!r} (expected one of: {', '.join(self.cards)})")
+        oc = self.open.get(card_id)
+        if oc is None:
+            state = "already decided" if card_id in self.closed else "not shown yet"
+            raise DecisionError(f"decision card {card_id!r} is not open ({state})")
+        options = {o.id: o for o in oc.spec.options}
+        if option_id not in options:
+            raise DecisionError(
+                f"card {card_id!r} has no option {option_id!r} (expected one of: {', '.join(options)})"
+            )
+        opt = options[option_id]
+        now = sim.env.now
+        del self.open[card_id]
+        self.closed.add(card_id)
+        record = {"t": now, "step": sim.steps, "card": card_id, "option": option_id, "by": by}
+        self.decisions.append(record)
+        sim.log.add(now, "decision", card=card_id, option=option_id, by=by, cost=opt.cost, waited=now - oc.shown)
+        if opt.cost:
+            sim.losses["actions"] += opt.cost
+        sim.effects.schedule(opt.effects, source=f"card:{card_id}:{option_id}", delay=opt.delay, duration=opt.duration)
+        return record
+
+    # ------------------------------------------------------------------ actions
+    def available(self, action_id: str, now: float) -> str | None:
+        """Why ``action_id`` cannot be used now, or None if it can."""
+        a = self.actions.get(action_id)
+        if a is None:
+            return f"unknown action {action_id!r} (expected one of: {', '.join(self.actions) or 'none'})"
+        if a.limit is not None and self.uses[action_id] >= a.limit:
+            return f"action {action_id!r} has been used its {a.limit} time(s)"
+        if now < self.ready_at[action_id]:
+            return f"action {action_id!r} is cooling down for {self.ready_at[action_id] - now:.1f} more minutes"
+        return None
+
+    def act(self, action_id: str, by: str = "trainee") -> dict:
+        """Use an action now; raise :class:`DecisionError` if it is not available."""
+        sim = self.sim
+        now = sim.env.now
+        why = self.available(action_id, now)
+        if why:
+            raise DecisionError(why)
+        a = self.actions[action_id]
+        self.uses[action_id] += 1
+        self.ready_at[action_id] = now + a.cooldown
+        record = {"t": now, "step": sim.steps, "action": action_id, "by": by}
+        self.decisions.append(record)
+        sim.log.add(now, "action", id=action_id, by=by, cost=a.cost)
+        if a.cost:
+            sim.losses["actions"] += a.cost
+        sim.effects.schedule(a.effects, source=f"action:{action_id}", delay=a.delay, duration=a.duration)
+        return record

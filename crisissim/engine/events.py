@@ -1,0 +1,25 @@
+"""The event log: everything a trainee can act on or learn from, with loss and reputation then."""
+
+from __future__ import annotations
+
+
+class EventLog:
+    """Append-only list of events (dicts with ``t`` in minutes and a ``kind``)."""
+
+    KINDS = ("inject", "card_shown", "decision", "action", "effect_start", "effect_end")
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.events: list[dict] = []
+
+    def add(self, t: float, kind: str, **detail) -> dict:
+        sim = self.sim
+        ev = {
+            "t": round(t, 9),
+            "kind": kind,
+            **detail,
+            "loss": round(sim.total_loss(t), 6),
+            "reputation": round(sim.rep.at(t), 6),
+        }
+        self.events.append(ev)
+        return ev

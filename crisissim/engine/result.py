@@ -1,0 +1,194 @@
+"""The final summary of a run: the JSON the CLI writes, flat metrics for studies, arrays for plots.
+
+``contacts`` and the wait statistics cover contacts that arrived after the
+warm-up; costs and reputation cover the whole run. ``arrived = served +
+abandoned + waiting + in_service + backlog``; ``repeat`` and ``deflected`` are
+sub-counts and self-service absorptions (not in ``arrived``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from crisissim.engine.contacts import WAITING
+
+METRIC_KEYS = (
+    "total_loss",
+    "loss_churn_clv",
+    "loss_acquisition",
+    "loss_compensation",
+    "loss_staff_regular",
+    "loss_staff_overtime",
+    "loss_actions",
+    "arrived",
+    "served",
+    "abandoned",
+    "abandon_rate",
+    "service_level",
+    "wait_mean",
+    "wait_p50",
+    "wait_p90",
+    "wait_p99",
+    "reputation_final",
+    "reputation_min",
+    "churned",
+    "occupancy",
+)
+
+
+def _r(x: float, nd: int = 6) -> float:
+    return float(round(float(x), nd))
+
+
+def _counts(types, sync_only: bool | None = None) -> dict:
+    sel = [t for t in types if sync_only is None or t.sync == sync_only]
+    waiting = backlog = 0
+    for t in sel:
+        n = sum(1 for c in t.queue.waiting_contacts() if c.counted and c.state == WAITING)
+        if t.sync:
+            waiting += n
+        else:
+            backlog += n
+    return {
+        "arrived": sum(t.counts.arrived for t in sel),
+        "served": sum(t.counts.served for t in sel),
+        "abandoned": sum(t.counts.abandoned for t in sel),
+        "waiting": waiting,
+        "in_service": sum(t.counts.in_service for t in sel),
+        "backlog": backlog,
+        "repeat": sum(t.counts.repeat for t in sel),
+        "deflected": sum(t.counts.deflected for t in sel),
+        "resolved": sum(t.counts.resolved for t in sel),
+        "breached": sum(t.counts.breached for t in sel),
+    }
+
+
+@dataclass
+class Result:
+    """Outcome of one replication (money in ``currency``, time in minutes)."""
+
+    data: dict
+    intervals: dict[str, np.ndarray]
+    timeline: dict[str, np.ndarray]
+    queue_by_type: np.ndarray
+    type_names: list[str]
+    records: list | None = field(default=None)
+
+    @classmethod
+    def build(cls, sim) -> "Result":
+        sc = sim.scenario
+        types = sim.types
+        has_sync = any(t.sync for t in types)
+        hist = sim.wait_hist if has_sync else sim.wait_hist_async
+        parts = sim.loss_parts(sim.duration)
+        contacts = _counts(types)
+        sync = [t for t in types if t.sync] or types
+        arrived_sync = sum(t.counts.arrived for t in sync)
+        abandoned_sync = sum(t.counts.abandoned for t in sync)
+        by_type = {}
+        for t in types:
+            c = _counts([t])
+            c["wait_mean"] = _r(t.counts.wait_sum / t.counts.answered) if t.counts.answered else 0.0
+            c["churned"] = t.counts.churned
+            by_type[t.name] = c
+        pools = {}
+        for p in sim.pools:
+            pools[p.name] = {
+                "occupancy": _r(p.occupancy()),
+                "agents_final": p.on_duty,
+                "cost_regular": _r(p.regular_cost),
+                "cost_overtime": _r(p.overtime_cost),
+            }
+        iv = sim.intervals.arrays()
+        data = {
+            "scenario": sc.meta.id,
+            "title": sc.meta.title,
+            "seed": sim.seed,
+            "duration": sim.duration,
+            "warmup": sc.meta.warmup,
+            "currency": sc.meta.currency,
+            "total_loss": _r(sum(parts.values()), 4),
+            "losses": {k: _r(v, 4) for k, v in parts.items()},
+            "contacts": contacts,
+            "by_type": by_type,
+            "wait": {
+                "mean": _r(hist.mean()),
+                "p50": _r(hist.quantile(0.5)),
+                "p90": _r(hist.quantile(0.9)),
+                "p99": _r(hist.quantile(0.99)),
+                "max": _r(hist.max),
+                "channels": "sync" if has_sync else "async",
+            },
+            "wait_all_mean": _r(
+                (sum(t.counts.wait_sum + t.counts.abandon_wait_sum for t in sync))
+                / max(1, sum(t.counts.answered + t.counts.abandoned for t in sync))
+            ),
+            "service_level": _r(sim._service_level()),
+            "service_level_target": sc.scoring.service_level.target,
+            "service_level_threshold": _r(sc.scoring.service_level.threshold),
+            "abandon_rate": _r(abandoned_sync / arrived_sync if arrived_sync else 0.0),
+            "reputation": {
+                "initial": _r(sc.reputation.initial),
+                "final": _r(sim.rep.at(sim.duration)),
+                "min": _r(sim.rep.minimum),
+            },
+            "churned": sim.churned_contact + sim.churned_silent,
+            "churn": {"contact": sim.churned_contact, "silent": sim.churned_silent},
+            "pools": pools,
+            "decisions": [dict(d) for d in sim.director.decisions],
+            "events": [dict(e) for e in sim.log.events],
+            "intervals": {k: [None if np.isnan(x) else _r(x) for x in v] for k, v in iv.items()},
+        }
+        return cls(
+            data=data,
+            intervals=iv,
+            timeline=sim.timeline.arrays(),
+            queue_by_type=sim.timeline.queue_by_type[: sim.timeline.n].copy(),
+            type_names=[t.name for t in types],
+            records=sim.records,
+        )
+
+    def to_dict(self) -> dict:
+        """The full JSON-able result."""
+        return self.data
+
+    def to_json(self) -> str:
+        """Canonical JSON text (same input, same bytes)."""
+        return json.dumps(self.data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+    def metrics(self) -> dict[str, float]:
+        """Flat metrics for studies, in ``METRIC_KEYS`` order."""
+        d = self.data
+        pools = d["pools"]
+        occ = float(np.mean([p["occupancy"] for p in pools.values()])) if pools else 0.0
+        vals = [
+            d["total_loss"],
+            *(d["losses"][k] for k in ("churn_clv", "acquisition", "compensation", "staff_regular", "staff_overtime", "actions")),
+            d["contacts"]["arrived"],
+            d["contacts"]["served"],
+            d["contacts"]["abandoned"],
+            d["abandon_rate"],
+            d["service_level"],
+            d["wait"]["mean"],
+            d["wait"]["p50"],
+            d["wait"]["p90"],
+            d["wait"]["p99"],
+            d["reputation"]["final"],
+            d["reputation"]["min"],
+            d["churned"],
+            occ,
+        ]
+        return {k: float(v) for k, v in zip(METRIC_KEYS, vals)}
+
+    def timeline_rows(self):
+        """Rows of the sampled time series: column names, then one tuple per sample."""
+        cols = list(self.timeline) + [f"queue.{n}" for n in self.type_names]
+        n = len(self.timeline["time"])
+        rows = [
+            tuple(self.timeline[c][i] for c in self.timeline) + tuple(self.queue_by_type[i, : len(self.type_names)])
+            for i in range(n)
+        ]
+        return cols, rows

@@ -1,0 +1,435 @@
+"""The Simulation API that the game, the CLI and studies drive.
+
+``Simulation(scenario, seed, policy=None)``; ``run_until(t)``, ``run_to_next_decision()``,
+``snapshot()``, ``decide(card, option)``, ``act(action)``, ``result()``. Time in minutes.
+
+The clock advances by processing SimPy events one at a time in our own loop, so
+that every decision is recorded with the number of events processed before it
+("step"); a replay applies it at the same step and reproduces the run bit for bit,
+however the original was advanced.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import simpy
+
+from crisissim.engine.arrivals import ArrivalSource, Excitation
+from crisissim.engine.crisis import DecisionError, Director
+from crisissim.engine.effects import EffectRunner
+from crisissim.engine.events import EventLog
+from crisissim.engine.flow import ContactFlow, TypeRT
+from crisissim.engine.modifiers import Modifiers
+from crisissim.engine.reputation import Reputation
+from crisissim.engine.rng import exponential_stream, poisson_from_uniform, uniform_stream
+from crisissim.engine.snapshot import ActionView, CardView, PoolView, Snapshot
+from crisissim.engine.staff import StaffPool, scheduled_at, shift_changes
+from crisissim.engine.stats import IntervalStats, TimeSeries, WaitHistogram
+
+LOSS_PARTS = ("churn_clv", "acquisition", "compensation", "staff_regular", "staff_overtime", "actions")
+MINUTES_PER_YEAR = 525_600.0
+
+
+class Simulation:
+    """One replication of a scenario under a seed.
+
+    ``policy`` answers decision cards headless: a callable ``policy(snapshot, card) -> option_id``
+    (optionally with ``scheduled_actions() -> [(minutes, action_id)]``), a policy name understood
+    by :func:`crisissim.policy.resolve`, or None to leave cards to the trainee (unanswered cards
+    take their default at the deadline). ``replay`` is a decision log to reproduce.
+    """
+
+    def __init__(self, scenario, seed: int | None = None, policy=None, *, record_contacts: bool = False, replay=None):
+        self.scenario = sc = scenario
+        self.seed = int(sc.meta.seed if seed is None else seed)
+        if isinstance(policy, str):
+            from crisissim.policy import resolve  # policies sit above the engine
+
+            policy = resolve(policy, sc, self.seed)
+        self.policy = policy
+        self.env = simpy.Environment()
+        self.steps = 0
+        self.duration = sc.meta.duration
+        self.finished = False
+        self.records = [] if record_contacts else None
+        self.losses = {k: 0.0 for k in LOSS_PARTS}
+        self.churned_contact = 0
+        self.churned_silent = 0
+        rs = sc.reputation
+        self.rep = Reputation(rs.initial, rs.base, rs.recovery_half_life)
+        type_names = list(sc.contact_types)
+        self.mods = Modifiers(type_names, [c.channel for c in sc.contact_types.values()], list(sc.pools))
+        self.types = [
+            TypeRT(i, n, spec, sc.channels[spec.channel], self.seed, sc) for i, (n, spec) in enumerate(sc.contact_types.items())
+        ]
+        self.type_by_name = {t.name: t for t in self.types}
+        self.pools = [StaffPool(n, i, spec, scheduled_at(spec, 0.0)) for i, (n, spec) in enumerate(sc.pools.items())]
+        self.pool_by_name = {p.name: p for p in self.pools}
+        for pool in self.pools:
+            prio = pool.spec.skill_priority
+            levels = sorted(set(prio.values()))
+            pool.groups = [[self.type_by_name[t] for t in prio if prio[t] == lv and t in self.type_by_name] for lv in levels]
+            for t, lv in prio.items():
+                if t in self.type_by_name:
+                    self.type_by_name[t].pools.append((lv, pool.index, pool))
+        for t in self.types:
+            t.pools = [(lv, p) for lv, _, p in sorted(t.pools, key=lambda x: (x[0], x[1]))]
+        self.intervals = IntervalStats(self.duration, sc.meta.interval, len(self.pools))
+        self.timeline = TimeSeries(self.duration, sc.meta.sample_every, len(self.types))
+        self.wait_hist = WaitHistogram()
+        self.wait_hist_async = WaitHistogram()
+        self.posts: deque = deque(maxlen=30)
+        self.log = EventLog(self)
+        self.effects = EffectRunner(self)
+        self.flow = ContactFlow(self)
+        self.sources = []
+        for t in self.types:
+            ch = sc.channels[t.channel_name]
+            if t.social:
+                t.excitation = Excitation(ch.excitation, ch.excitation_half_life)
+            self.sources.append(
+                ArrivalSource(
+                    self.env,
+                    t.spec,
+                    t.index,
+                    self.mods,
+                    self.rep,
+                    rs,
+                    exponential_stream(self.seed, f"type:{t.name}:arrival-gap"),
+                    uniform_stream(self.seed, f"type:{t.name}:arrival-accept"),
+                    self._on_arrival,
+                    t.excitation,
+                )
+            )
+        self.silent = uniform_stream(self.seed, "silent-churn")
+        self._iv_done = 0
+        self._iv_marks = [(0.0, 0.0)] * len(self.pools)
+        self.director = Director(self)
+        # replay: outside decisions applied at their step; policy answers matched in show()
+        self.replaying = replay is not None
+        self._replay_hooks: list[dict] = []
+        self._replay_cards: dict[str, dict] = {}
+        if replay is not None:
+            for e in replay:
+                if "action" in e or e.get("by") == "trainee":
+                    self._replay_hooks.append(e)
+                elif e.get("by") == "policy":
+                    self._replay_cards[e["card"]] = e
+            self._replay_hooks.sort(key=lambda e: e["step"])
+        self._timed_actions: list[tuple[float, str]] = []
+        if policy is not None and not self.replaying and hasattr(policy, "scheduled_actions"):
+            self._timed_actions = sorted((float(t), a) for t, a in policy.scheduled_actions())
+        self._start()
+
+    # ------------------------------------------------------------------ set-up
+    def _start(self) -> None:
+        env = self.env
+        for src in self.sources:
+            src.rebound()
+        for pool in self.pools:
+            pool.idle = pool.target
+            for t in shift_changes(pool.spec, self.duration):
+                ev = env.timeout(t)
+                ev.callbacks.append(lambda _e, pool=pool: self._shift(pool))
+        self._tick_every = self.scenario.meta.sample_every
+        self._tick(None)
+        iv = self.scenario.meta.interval
+        if iv < self.duration:
+            env.timeout(iv).callbacks.append(self._interval)
+
+    def _on_arrival(self, ti: int, now: float) -> None:
+        c = self.flow.arrive(ti, now)
+        if c is not None and self.types[ti].social:
+            self.posts.append((now, self.types[ti].name, c.negative))
+
+    def _shift(self, pool) -> None:
+        now = self.env.now
+        pool.accrue(now)
+        pool.scheduled = scheduled_at(pool.spec, now)
+        new = pool.retarget(now)
+        if new:
+            self.flow.dispatch_idle(pool, now, new)
+
+    def rebound(self, idx) -> None:
+        """Recompute arrival bounds of the given contact types (all when None)."""
+        for i in range(len(self.sources)) if idx is None else idx:
+            self.sources[i].rebound()
+
+    def _tick(self, _ev) -> None:
+        now = self.env.now
+        dt = self._tick_every if now > 0 else 0.0
+        self.flow.settle(now)
+        rs = self.scenario.reputation
+        posts = sum(t.neg_waiting for t in self.types if t.social)
+        if posts and rs.post_hit and dt:
+            self.rep.add(-rs.post_hit * posts * dt / 60.0, now)
+        cu = self.scenario.customers
+        r = self.rep.advance(now)
+        excess = cu.base * cu.baseline_churn / MINUTES_PER_YEAR * self.scenario.churn.silent_feedback
+        excess *= max(0.0, self.rep.baseline - r) / 100.0
+        k = poisson_from_uniform(self.silent.next(), excess * dt) if dt else 0
+        if k:
+            self.churned_silent += k
+            self.losses["churn_clv"] += k * cu.clv
+            self.losses["acquisition"] += k * cu.acquisition_cost
+        self.director.check(now)
+        self._sample(now)
+        nxt = now + self._tick_every
+        if nxt < self.duration - 1e-9:
+            self.env.timeout(self._tick_every).callbacks.append(self._tick)
+
+    def _sample(self, now: float) -> None:
+        waiting = sum(t.queue.waiting for t in self.types if t.sync)
+        backlog = sum(t.queue.waiting for t in self.types if not t.sync)
+        self.timeline.record(
+            (
+                now,
+                waiting,
+                backlog,
+                sum(p.busy for p in self.pools),
+                sum(p.on_duty for p in self.pools),
+                self.rep.at(now),
+                self.total_loss(now),
+                self.churned_contact + self.churned_silent,
+                sum(t.neg_waiting for t in self.types if t.social),
+            ),
+            [t.queue.waiting for t in self.types],
+        )
+
+    def _interval(self, _ev) -> None:
+        now = self.env.now
+        self._close_interval(now)
+        nxt = now + self.scenario.meta.interval
+        if nxt < self.duration - 1e-9:
+            self.env.timeout(self.scenario.meta.interval).callbacks.append(self._interval)
+
+    def _close_interval(self, now: float) -> None:
+        k = self._iv_done
+        if k >= self.intervals.n:
+            return
+        for p in self.pools:
+            p.accrue(now)
+            b0, a0 = self._iv_marks[p.index]
+            self.intervals.busy[k, p.index] = p.busy_area - b0
+            self.intervals.avail[k, p.index] = p.avail_area - a0
+            self._iv_marks[p.index] = (p.busy_area, p.avail_area)
+        self.intervals.backlog[k] = sum(t.queue.waiting for t in self.types if not t.sync)
+        self._iv_done = k + 1
+
+    # ------------------------------------------------------------ the clock
+    def _advance(self, until: float, stop_on_card: bool) -> bool:
+        env = self.env
+        q = env._queue
+        step = env.step
+        hooks = self._replay_hooks
+        acts = self._timed_actions
+        seen = self.director.awaiting
+        until = min(until, self.duration)
+        while True:
+            nxt = q[0][0] if q else math.inf
+            if hooks and hooks[0]["step"] == self.steps:
+                self._apply_hook(hooks.pop(0))
+                continue
+            if acts and acts[0][0] <= nxt and acts[0][0] < until:
+                t, action = acts.pop(0)
+                if t > env.now:
+                    env._now = t
+                try:
+                    self.director.act(action, by="policy")
+                except DecisionError:
+                    pass  # a scripted action that is not available then is skipped
+                continue
+            if nxt >= until:
+                break
+            step()
+            self.steps += 1
+            if stop_on_card and self.director.awaiting > seen:
+                return True
+        if until > env.now:
+            env._now = until
+        return False
+
+    def _apply_hook(self, e: dict) -> None:
+        if e["t"] > self.env.now:
+            self.env._now = e["t"]
+        if "action" in e:
+            self.director.act(e["action"], by=e.get("by", "trainee"))
+        else:
+            self.director.choose(e["card"], e["option"], by=e.get("by", "trainee"))
+
+    def replay_answer(self, card_id: str):
+        e = self._replay_cards.pop(card_id, None)
+        return (e["option"], e["by"]) if e else None
+
+    def run_until(self, t: float) -> Snapshot:
+        """Advance the clock to ``t`` minutes (capped at the duration); return a snapshot."""
+        if t < self.env.now:
+            raise ValueError(f"cannot run back in time: now {self.env.now:g}, asked {t:g}")
+        self._advance(t, stop_on_card=False)
+        if self.env.now >= self.duration:
+            self._finish()
+        return self.snapshot()
+
+    def run_to_next_decision(self) -> CardView | None:
+        """Advance until a card waits for the trainee (returned) or the run ends (None)."""
+        if self.finished:
+            return None
+        if self._advance(self.duration, stop_on_card=True):
+            return self._card_views()[-1]
+        self._finish()
+        return None
+
+    def decide(self, card_id: str, option_id: str) -> dict:
+        """The trainee takes ``option_id`` on the open card ``card_id``."""
+        self._not_finished()
+        return self.director.choose(card_id, option_id, by="trainee")
+
+    def act(self, action_id: str) -> dict:
+        """The trainee uses action ``action_id`` now."""
+        self._not_finished()
+        return self.director.act(action_id, by="trainee")
+
+    def _not_finished(self) -> None:
+        if self.finished:
+            raise DecisionError("the run has ended")
+
+    def _finish(self) -> None:
+        if self.finished:
+            return
+        now = self.duration
+        self.env._now = now
+        self.flow.settle(now)
+        for p in self.pools:
+            p.accrue(now)
+        while self._iv_done < self.intervals.n:
+            self._close_interval(now)
+        self._sample(now)
+        self.rep.advance(now)
+        self.finished = True
+
+    # ---------------------------------------------------------------- reading
+    def total_loss(self, now: float | None = None) -> float:
+        """Total loss so far (money)."""
+        return sum(self.loss_parts(now).values())
+
+    def loss_parts(self, now: float | None = None) -> dict[str, float]:
+        now = self.env.now if now is None else now
+        parts = dict(self.losses)
+        reg = ot = 0.0
+        for p in self.pools:
+            r, o = p.cost_at(now)
+            reg += r
+            ot += o
+        parts["staff_regular"] = reg
+        parts["staff_overtime"] = ot
+        return parts
+
+    def lookup(self, kind: str, arg: str | None) -> float:
+        """Values of the condition language (see ``crisissim.scenario.condition``)."""
+        now = self.env.now
+        types = self.types
+        if arg is None:
+            if kind == "time":
+                return now
+            if kind == "reputation":
+                return self.rep.at(now)
+            if kind == "loss":
+                return self.total_loss(now)
+            if kind == "churned":
+                return float(self.churned_contact + self.churned_silent)
+            if kind == "queue":
+                return float(sum(t.queue.waiting for t in types if t.sync))
+            if kind == "backlog":
+                return float(sum(t.queue.waiting for t in types if not t.sync))
+            if kind == "posts":
+                return float(sum(t.neg_waiting for t in types if t.social))
+            if kind == "arrived":
+                return float(sum(t.counts.arrived for t in types))
+            if kind == "abandoned":
+                return float(sum(t.counts.abandoned for t in types))
+            if kind == "abandon_rate":
+                arr = sum(t.counts.arrived for t in types if t.sync)
+                return sum(t.counts.abandoned for t in types if t.sync) / arr if arr else 0.0
+            if kind == "service_level":
+                return self._service_level()
+            raise KeyError(kind)
+        if kind in ("queue", "backlog", "arrived", "abandoned"):
+            t = self.type_by_name[arg]
+            if kind == "queue":
+                return float(t.queue.waiting if t.sync else 0)
+            if kind == "backlog":
+                return float(0 if t.sync else t.queue.waiting)
+            return float(getattr(t.counts, kind))
+        if kind == "fired":
+            return float(self.director.fire_count[arg])
+        p = self.pool_by_name[arg]
+        if kind == "busy":
+            return float(p.busy)
+        if kind == "agents":
+            return float(p.on_duty)
+        if kind == "occupancy":
+            return p.occupancy()
+        raise KeyError(kind)
+
+    def _service_level(self) -> float:
+        within = sum(t.counts.within for t in self.types if t.sync)
+        left = sum(t.counts.answered + t.counts.abandoned for t in self.types if t.sync)
+        return within / left if left else 1.0
+
+    def _card_views(self) -> list[CardView]:
+        return [
+            CardView(
+                oc.spec.id,
+                oc.spec.title,
+                oc.spec.prompt,
+                tuple((o.id, o.label, o.cost) for o in oc.spec.options),
+                oc.spec.default,
+                oc.shown,
+                oc.deadline,
+            )
+            for oc in self.director.open.values()
+        ]
+
+    def snapshot(self) -> Snapshot:
+        """An immutable view of the state now; reading it changes nothing."""
+        now = self.env.now
+        d = self.director
+        parts = self.loss_parts(now)
+        acts = []
+        for a in self.scenario.actions:
+            why = d.available(a.id, now)
+            left = None if a.limit is None else a.limit - d.uses[a.id]
+            acts.append(ActionView(a.id, a.label, a.cost, why is None, max(0.0, d.ready_at[a.id] - now), left))
+        types = self.types
+        return Snapshot(
+            time=now,
+            duration=self.duration,
+            queues=Snapshot.freeze({t.name: t.queue.waiting_at(now) for t in types if t.sync}),
+            backlog=Snapshot.freeze({t.name: t.queue.waiting for t in types if not t.sync}),
+            pools=Snapshot.freeze({p.name: PoolView(p.on_duty, p.busy, p.target) for p in self.pools}),
+            reputation=self.rep.at(now),
+            losses=Snapshot.freeze(parts),
+            total_loss=sum(parts.values()),
+            churned=self.churned_contact + self.churned_silent,
+            arrived=sum(t.counts.arrived for t in types),
+            served=sum(t.counts.served for t in types),
+            abandoned=sum(t.counts.abandoned for t in types),
+            service_level=self._service_level(),
+            unanswered_posts=sum(t.neg_waiting for t in types if t.social),
+            recent_posts=tuple(self.posts),
+            open_cards=tuple(self._card_views()),
+            actions=tuple(acts),
+            recent_events=tuple(self.log.events[-12:]),
+            finished=self.finished,
+        )
+
+    def result(self):
+        """Run to the end (cards left open take their defaults) and return the :class:`Result`."""
+        from crisissim.engine.result import Result
+
+        if not self.finished:
+            self._advance(self.duration, stop_on_card=False)
+            self._finish()
+        return Result.build(self)

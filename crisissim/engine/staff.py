@@ -1,0 +1,114 @@
+"""Staff pools: headcount by shift, overtime additions, shrinkage, busy-time accounting.
+
+Agents in a pool are interchangeable (same skills, training and pay), so a pool
+keeps counts, not agent objects. When headcount falls, idle agents leave at
+once and busy agents leave when they finish their contact.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+class StaffPool:
+    """Runtime state of one pool. Money per hour in the scenario currency, time in minutes."""
+
+    __slots__ = (
+        "name",
+        "index",
+        "spec",
+        "training",
+        "shrinkage",
+        "wage",
+        "overtime_wage",
+        "scheduled",
+        "added",
+        "target",
+        "idle",
+        "busy",
+        "groups",
+        "_t",
+        "busy_area",
+        "avail_area",
+        "regular_cost",
+        "overtime_cost",
+    )
+
+    def __init__(self, name: str, index: int, spec, scheduled: int):
+        self.name = name
+        self.index = index
+        self.spec = spec
+        self.training = spec.training
+        self.shrinkage = spec.shrinkage
+        self.wage = spec.wage
+        self.overtime_wage = spec.overtime_rate
+        self.scheduled = scheduled  # paid headcount from the shift plan
+        self.added = 0  # agents added (or removed, if negative) by effects
+        self.target = 0
+        self.idle = 0
+        self.busy = 0
+        self.groups: list[list] = []  # queues by skill priority, filled by the flow
+        self._t = 0.0
+        self.busy_area = 0.0  # agent-minutes busy
+        self.avail_area = 0.0  # agent-minutes on duty and available
+        self.regular_cost = 0.0
+        self.overtime_cost = 0.0
+        self.target = self.available_headcount()
+
+    def available_headcount(self) -> int:
+        """Agents available for contacts: (scheduled net of shrinkage) + added, at least 0."""
+        sched = math.floor(self.scheduled * (1.0 - self.shrinkage) + 0.5)
+        return max(0, sched + self.added)
+
+    def accrue(self, now: float) -> None:
+        """Integrate busy time, available time and pay up to ``now``."""
+        dt = now - self._t
+        if dt > 0:
+            self.busy_area += self.busy * dt
+            self.avail_area += (self.idle + self.busy) * dt
+            self.regular_cost += self.scheduled * self.wage * dt / 60.0
+            if self.added > 0:
+                self.overtime_cost += self.added * self.overtime_wage * dt / 60.0
+            self._t = now
+
+    def cost_at(self, now: float) -> tuple[float, float]:
+        """(regular, overtime) pay up to ``now`` without changing state."""
+        dt = max(0.0, now - self._t)
+        reg = self.regular_cost + self.scheduled * self.wage * dt / 60.0
+        ot = self.overtime_cost + (self.added * self.overtime_wage * dt / 60.0 if self.added > 0 else 0.0)
+        return reg, ot
+
+    @property
+    def on_duty(self) -> int:
+        return self.idle + self.busy
+
+    def retarget(self, now: float) -> int:
+        """Apply a headcount change; return how many new idle agents arrived (to be given work)."""
+        self.accrue(now)
+        self.target = self.available_headcount()
+        gap = self.target - (self.idle + self.busy)
+        if gap > 0:
+            self.idle += gap
+            return gap
+        if gap < 0:
+            self.idle -= min(self.idle, -gap)  # busy agents leave when they finish
+        return 0
+
+    def occupancy(self) -> float:
+        """Busy share of available agent time so far."""
+        return self.busy_area / self.avail_area if self.avail_area > 0 else 0.0
+
+
+def scheduled_at(spec, t: float) -> int:
+    """Paid headcount of a pool spec at time ``t`` (shifts that cover ``t`` add up)."""
+    if spec.shifts is None:
+        return int(spec.size)
+    return sum(s.size for s in spec.shifts if s.start <= t < s.end)
+
+
+def shift_changes(spec, duration: float) -> list[float]:
+    """Times in (0, duration) at which the pool's scheduled headcount may change."""
+    if spec.shifts is None:
+        return []
+    times = {s.start for s in spec.shifts} | {s.end for s in spec.shifts}
+    return sorted(t for t in times if 0 < t < duration)
