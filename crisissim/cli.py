@@ -58,7 +58,7 @@ _register()
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 bad input or failure, 2 usage error)."""
     try:
-        app(args=argv, prog_name="crisissim", standalone_mode=False)
+        rc = app(args=argv, prog_name="crisissim", standalone_mode=False)
     except typer.Exit as e:
         return e.exit_code
     except typer.Abort:
@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("crisissim: interrupted", file=sys.stderr)
         return 130
-    return 0
+    # without standalone mode, click returns the code of a `typer.Exit` raised in a command
+    return rc if isinstance(rc, int) and not isinstance(rc, bool) else 0
 
 
 def run() -> None:  # console script

@@ -1,0 +1,29 @@
+"""``crisissim validate FILE...``: check scenario files and report every problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("validate")
+    def validate(files: list[Path] = typer.Argument(..., help="Scenario YAML files.", show_default=False)) -> None:
+        """Check scenario files; print one line per problem as FILE:LINE:COL: path: message."""
+        from crisissim.scenario import validate_file
+
+        failed = False
+        for path in files:
+            sc, errors, warnings = validate_file(path)
+            for p in warnings + errors:
+                typer.echo(str(p), err=True)
+            if sc is None:
+                failed = True
+                continue
+            typer.echo(
+                f"{path}: ok ({len(sc.contact_types)} contact types, {len(sc.pools)} pools, "
+                f"{len(sc.decisions)} decisions)"
+            )
+        if failed:
+            raise typer.Exit(1)
