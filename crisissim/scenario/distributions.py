@@ -44,6 +44,7 @@ class Exponential(_Dist):
     """Exponential time: ``{dist: exponential, mean: 2m}`` (or numpy's ``scale``, or ``rate`` per minute)."""
 
     dist: Literal["exponential"]
+    """The distribution's name (``exponential``)."""
     mean_: Duration | None = Field(None, alias="mean")
     """Mean in minutes (or a duration)."""
     scale: Duration | None = None
@@ -83,6 +84,7 @@ class LogNormal(_Dist):
     """Lognormal time: ``{mean, cv}`` of the time itself, or ``{mu, sigma}`` of its log (numpy's ``mean``, ``sigma``)."""
 
     dist: Literal["lognormal"]
+    """The distribution's name (``lognormal``)."""
     mean_: Duration | None = Field(None, alias="mean")
     """Mean of the time in minutes."""
     cv: float | None = Field(None, gt=0, allow_inf_nan=False)
@@ -127,6 +129,7 @@ class Gamma(_Dist):
     """Gamma time: numpy's ``{shape, scale}`` or ``{mean, cv}``."""
 
     dist: Literal["gamma"]
+    """The distribution's name (``gamma``)."""
     shape: float | None = Field(None, gt=0, allow_inf_nan=False)
     """Shape k."""
     scale: Duration | None = None
@@ -170,6 +173,7 @@ class Uniform(_Dist):
     """Uniform time between ``low`` and ``high`` minutes."""
 
     dist: Literal["uniform"]
+    """The distribution's name (``uniform``)."""
     low: Duration
     """Smallest value (minutes)."""
     high: Duration
@@ -197,6 +201,7 @@ class Fixed(_Dist):
     """A constant time: ``{dist: fixed, value: 5m}``."""
 
     dist: Literal["fixed"]
+    """The distribution's name (``fixed``)."""
     value: Duration
     """The time (minutes)."""
 
@@ -217,6 +222,7 @@ class Empirical(_Dist):
     """Draws from observed ``values`` (minutes), optionally with ``weights``."""
 
     dist: Literal["empirical"]
+    """The distribution's name (``empirical``)."""
     values: list[Duration] = Field(min_length=1, max_length=100_000)
     """Observed times (minutes or durations)."""
     weights: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None

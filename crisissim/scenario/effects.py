@@ -31,6 +31,7 @@ class CostEffect(_Effect):
     """A one-off payment: ``{effect: cost, amount: 50000}`` (e.g. a product recall)."""
 
     effect: Literal["cost"]
+    """The primitive's name (``cost``)."""
     amount: Money
     """Money paid when the effect starts."""
 
@@ -39,6 +40,7 @@ class ReputationEffect(_Effect):
     """An instant reputation change: ``{effect: reputation, delta: -15}`` (a media story) or ``+5``."""
 
     effect: Literal["reputation"]
+    """The primitive's name (``reputation``)."""
     delta: float = Field(ge=-100, le=100, allow_inf_nan=False)
     """Points added to reputation (0–100 scale); negative for a shock."""
 
@@ -47,6 +49,7 @@ class RateEffect(_Timed):
     """Multiply arrival rates: ``{effect: rate, target: defect, factor: 0.6, duration: 4h}``."""
 
     effect: Literal["rate"]
+    """The primitive's name (``rate``)."""
     target: str | None = None
     """A contact type or channel name; omitted means every contact type."""
     factor: Factor
@@ -60,6 +63,7 @@ class SurgeEffect(_Effect):
     """
 
     effect: Literal["surge"]
+    """The primitive's name (``surge``)."""
     target: str | None = None
     """A contact type or channel name; omitted means every contact type."""
     peak: Factor
@@ -72,6 +76,7 @@ class StaffEffect(_Timed):
     """Add (overtime, paid at the overtime wage) or remove agents: ``{effect: staff, pool: agents, add: 5}``."""
 
     effect: Literal["staff"]
+    """The primitive's name (``staff``)."""
     pool: str
     """The staff pool."""
     add: int = Field(ge=-10_000, le=10_000)
@@ -82,6 +87,7 @@ class CompensationEffect(_Timed):
     """Pay every customer whose contact is resolved: ``{effect: compensation, amount: 50}``; lowers their churn."""
 
     effect: Literal["compensation"]
+    """The primitive's name (``compensation``)."""
     amount: Money
     """Money per resolved contact."""
     target: str | None = None
@@ -92,6 +98,7 @@ class DeflectEffect(_Timed):
     """Self-service absorbs a share of new contacts: ``{effect: deflect, share: 0.2, target: billing}``."""
 
     effect: Literal["deflect"]
+    """The primitive's name (``deflect``)."""
     share: Share
     """Share of new contacts that never reach an agent."""
     target: str | None = None
@@ -102,6 +109,7 @@ class AmplificationEffect(_Timed):
     """Scale how strongly unanswered social posts breed further posts: ``{effect: amplification, factor: 2}``."""
 
     effect: Literal["amplification"]
+    """The primitive's name (``amplification``)."""
     factor: Factor
     """Multiplier on the social self-excitation α."""
 
@@ -110,6 +118,7 @@ class HandleTimeEffect(_Timed):
     """Scale handle times: ``{effect: handle_time, factor: 0.8, target: defect}`` (a script for agents)."""
 
     effect: Literal["handle_time"]
+    """The primitive's name (``handle_time``)."""
     factor: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
     """Multiplier on handle time."""
     target: str | None = None
@@ -120,6 +129,7 @@ class ResolutionEffect(_Timed):
     """Change first-contact resolution: ``{effect: resolution, delta: 0.1, target: defect}``."""
 
     effect: Literal["resolution"]
+    """The primitive's name (``resolution``)."""
     delta: float = Field(ge=-1, le=1, allow_inf_nan=False)
     """Added to the first-contact-resolution probability (clamped to [0, 1])."""
     target: str | None = None
@@ -134,6 +144,7 @@ class StatementEffect(_Timed):
     """
 
     effect: Literal["statement"]
+    """The primitive's name (``statement``)."""
     answers: str
     """The inject (crisis event) this statement responds to."""
     reputation: float = Field(ge=-100, le=100, allow_inf_nan=False)
@@ -148,6 +159,7 @@ class OutageEffect(_Timed):
     """A channel goes down: new contacts on it fail at once (counted as abandoned). ``{effect: outage, channel: chat, duration: 1h}``"""
 
     effect: Literal["outage"]
+    """The primitive's name (``outage``)."""
     channel: str
     """The channel that is down."""
 
