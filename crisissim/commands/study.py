@@ -1,0 +1,109 @@
+"""``crisissim study``: Monte-Carlo staffing studies over a grid of levels (see crisissim.study)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    print(f"crisissim study: error: {message}", file=sys.stderr)
+    return typer.Exit(code)
+
+
+def study(
+    file: Optional[Path] = typer.Argument(None, help="Scenario YAML, or a study YAML (with scenario:, reps:, vary: …). Default: the bundled scenario."),
+    reps: Optional[int] = typer.Option(None, "--reps", "-n", help="Replications per level (default 30)."),
+    vary: Optional[list[str]] = typer.Option(None, "--vary", help="PATH=a:b:step or PATH=a,b,c; repeat for a grid."),
+    policy: Optional[list[str]] = typer.Option(None, "--policy", help="Decision policy; repeat to compare."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Study seed (default: the scenario's)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Local worker processes (default: all cores)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on Dask: tcp://HOST:PORT."),
+    dask: Optional[str] = typer.Option(None, "--dask", help="'local': run on a Dask LocalCluster."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default: study-<scenario id>)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue a stopped study in --out."),
+    loss_threshold: Optional[float] = typer.Option(None, "--loss-threshold", help="Report P(total loss > X)."),
+    precision: Optional[str] = typer.Option(None, "--precision", help="Add replications until every CI half-width < this share of its mean (e.g. 2%)."),
+    max_reps: Optional[int] = typer.Option(None, "--max-reps", help="Cap per level for --precision/--optimize (default 10 × reps)."),
+    optimize: bool = typer.Option(False, "--optimize", help="KN ranking and selection instead of the full grid."),
+    confidence: Optional[float] = typer.Option(None, "--confidence", help="--optimize: probability of correct selection (default 0.95)."),
+    delta: Optional[float] = typer.Option(None, "--delta", help="--optimize: indifference zone in money (default 1% of mean loss)."),
+    independent: bool = typer.Option(False, "--independent", help="Independent seeds per level instead of common random numbers."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Replications per task (default: sized to the workers)."),
+    no_plots: bool = typer.Option(False, "--no-plots", help="Skip the PNG plots."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+) -> None:
+    """Replicate a scenario over a grid of levels and recommend staffing (results in --out)."""
+    from crisissim.scenario import ScenarioError, default_scenario_path, load_scenario
+    from crisissim.study import StudyError, parse_vary, run_study
+    from crisissim.study.spec import StudyFile, is_study_file, load_study_file, parse_share
+
+    try:
+        vary_l = [parse_vary(v) for v in vary or []]
+    except StudyError as e:
+        raise typer.BadParameter(str(e).removeprefix("--vary "), param_hint="'--vary'") from None
+    try:
+        prec = parse_share(precision) if precision is not None else None
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="'--precision'") from None
+    if scheduler and dask:
+        raise typer.BadParameter("give --scheduler or --dask, not both", param_hint="'--dask'")
+    if dask is not None and dask != "local":
+        raise typer.BadParameter("--dask takes 'local' (use --scheduler tcp://HOST:PORT for a cluster)",
+                                 param_hint="'--dask'")
+    if workers is not None and workers < 1:
+        raise typer.BadParameter("must be >= 1", param_hint="'--workers'")
+
+    path = file or default_scenario_path()
+    spec = StudyFile(scenario=str(path))
+    base = Path.cwd()
+    try:
+        if not path.exists():
+            raise StudyError(f"{path}: no such file")
+        if is_study_file(path):
+            spec, file_vary, scenario = load_study_file(path)
+            base = path.parent
+            vary_l = vary_l or file_vary
+        else:
+            scenario = load_scenario(path)
+    except ScenarioError as e:
+        errs = [p for p in e.problems if p.severity == "error"] or e.problems
+        raise _fail(f"{errs[0]}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1 else "")) from None
+    except StudyError as e:
+        raise _fail(str(e)) from None
+
+    pick = lambda cli, fallback: cli if cli is not None else fallback  # noqa: E731
+    out_dir = out or (base / spec.out if spec.out else Path(f"study-{scenario.meta.id}"))
+    sched = scheduler or dask or spec.scheduler
+    try:
+        result = run_study(
+            scenario, reps=pick(reps, spec.reps) or 30, vary=vary_l, policies=policy or spec.policies or None,
+            seed=pick(seed, spec.seed), workers=pick(workers, spec.workers), scheduler=sched, out=out_dir,
+            resume=resume, loss_threshold=pick(loss_threshold, spec.loss_threshold),
+            precision=pick(prec, spec.precision), max_reps=pick(max_reps, spec.max_reps),
+            optimize=optimize or spec.optimize, confidence=pick(confidence, spec.confidence),
+            delta=pick(delta, spec.delta), crn=spec.crn and not independent, batch_size=batch_size,
+            quiet=quiet, plots=not no_plots)
+    except StudyError as e:
+        raise _fail(str(e)) from None
+    except KeyboardInterrupt:
+        print(f"crisissim study: interrupted; finished replications are kept in {out_dir} "
+              "(run again with --resume to continue)", file=sys.stderr)
+        raise typer.Exit(130) from None
+    except ImportError as e:
+        raise _fail(f"the engine is not available: {e}") from None
+
+    from crisissim.study.report import recommendation_lines
+
+    n = len(result.replications["rep"])
+    print(f"{len(result.levels)} levels, {n} replications")
+    for line in recommendation_lines(result, scenario.meta.currency):
+        print(line)
+    print(f"results in {out_dir}/ (report.md, summary.csv, summary.json, intervals.csv, replications)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("study")(study)
