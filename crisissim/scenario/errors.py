@@ -133,6 +133,9 @@ def _problem(err: dict, loc: tuple, root: Any, model: type) -> Problem:
     kind = err["type"]
     if kind == "missing" and loc:
         node, path, _ = _locate(root, loc[:-1])
+        if path and not isinstance(path[-1], int):  # at the key naming the mapping
+            parent, _, _ = _locate(root, tuple(path[:-1]))
+            node = parent.keys.get(path[-1], node) if parent.kind == "map" else node
         return Problem(node.file, node.line, node.col, format_path(tuple(path)),
                        f"missing required field '{loc[-1]}'")
     node, path, _ = _locate(root, loc)
