@@ -41,23 +41,24 @@ def _ignore_sigint() -> None:  # pool initializer: Ctrl-C is the parent's to han
 class LocalExecutor:
     """A local process pool of ``workers`` processes (all cores by default); 1 runs inline.
 
-    Workers start from a ``forkserver`` that preloads the simulation modules (cheap start,
-    no inherited threads); ``start_method`` may name another multiprocessing method.
+    On POSIX workers are forked (cheap start, no ``__main__`` guard needed in callers' scripts)
+    at construction, before any progress thread exists; ``start_method`` may name another
+    multiprocessing method (``spawn``, ``forkserver``).
     """
 
     def __init__(self, workers: int | None = None, start_method: str | None = None):
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.start_method = start_method
         self._pool: ProcessPoolExecutor | None = None
+        if self.workers > 1:
+            self._get_pool().submit(int).result()  # start the workers now
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             import multiprocessing as mp
 
-            method = self.start_method or ("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+            method = self.start_method or ("fork" if "fork" in mp.get_all_start_methods() else "spawn")
             ctx = mp.get_context(method)
-            if method == "forkserver":
-                ctx.set_forkserver_preload(["crisissim.study.worker"])
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_ignore_sigint)
         return self._pool
 

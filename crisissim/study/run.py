@@ -228,16 +228,17 @@ def run_study(
 
     keys = {lv.index: fingerprint(lv.scenario)[:16] for lv in levels}
     params = {"scenario": dump(sc), "vary": [[v.path, list(v.values)] for v in vary_l], "policies": pols,
-              "seed": seed, "reps": reps, "crn": crn, "precision": precision, "max_reps": max_r,
+              "seed": seed, "reps": reps, "crn": crn, "precision": precision, "max_reps": max_reps,
               "optimize": optimize, "confidence": confidence, "delta": delta,
               "replicate": None if replicate is None else f"{replicate.__module__}.{replicate.__qualname__}"}
     out_dir = Path(out) if out is not None else None
     journal, old = (Journal.open(out_dir, params, resume) if out_dir is not None else (None, []))
     own_exec = executor is None
-    progress = Progress(quiet=quiet)
+    progress: Progress | None = None
     try:
         if executor is None:
             executor = DaskExecutor(scheduler, workers) if scheduler else LocalExecutor(workers)
+        progress = Progress(quiet=quiet)
         runner = _Runner(levels, seed, crn, executor, journal, progress, replicate, batch_size, keys)
         for b in old:
             runner.add(b)
@@ -261,7 +262,8 @@ def run_study(
         else:
             runner.ensure({i: reps for i in idx})
     finally:
-        progress.close()
+        if progress is not None:
+            progress.close()
         if journal is not None:
             journal.close()
         if own_exec and executor is not None:
