@@ -16,7 +16,7 @@ INF = float("inf")
 
 
 class Contact:
-    """One customer contact. Times in minutes."""
+    """One customer contact (``ctype`` is its contact type's runtime state). Times in minutes."""
 
     __slots__ = (
         "ctype",

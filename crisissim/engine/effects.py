@@ -47,6 +47,7 @@ class EffectRunner:
             detail["amount"] = e.amount
         elif kind == "reputation":
             sim.rep.add(e.delta, now)
+            sim.refresh_reputation(now)
             detail["delta"] = e.delta
         elif kind == "surge":
             idx = sim.mods.add_surge(e.target, now, e.peak, e.half_life)
@@ -62,6 +63,7 @@ class EffectRunner:
             lag = max(0.0, now - fired) if fired is not None else 0.0
             gain = e.reputation * math.pow(2.0, -lag / e.half_life)
             sim.rep.add(gain, now)
+            sim.refresh_reputation(now)
             detail.update(reputation=round(gain, 6), lag=round(lag, 6))
             if e.transparency > 0:
                 token = sim.mods.add(e)
@@ -87,6 +89,7 @@ class EffectRunner:
             ev.callbacks.append(end)
 
     def _staff(self, pool, add: int, now: float) -> None:
+        pool.accrue_pay(now)
         pool.added += add
         new = pool.retarget(now)
         if new:

@@ -8,10 +8,12 @@ skills, highest skill priority first.
 
 from __future__ import annotations
 
+import heapq
 import math
 
 from crisissim.engine.contacts import INF, Contact, ContactQueue
-from crisissim.engine.rng import dist_stream, uniform_stream
+from crisissim.engine.arrivals import _Ev, schedule
+from crisissim.engine.rng import AttributeStream, dist_stream, uniform_stream
 from crisissim.engine.stats import Counters
 
 DEFAULT_REPEAT_MEAN = 240.0  # minutes until an unresolved customer comes back
@@ -49,18 +51,8 @@ class TypeRT:
         self.excitation = None
         p = f"type:{name}:"
         # first contacts and repeat contacts draw from separate streams (common random numbers)
-        self.streams = {}
-        for prefix in ("", "repeat:"):
-            s = {
-                "handle": dist_stream(seed, p + prefix + "handle", spec.handle_time),
-                "fcr": uniform_stream(seed, p + prefix + "fcr"),
-                "churn": uniform_stream(seed, p + prefix + "churn"),
-                "negative": uniform_stream(seed, p + prefix + "negative"),
-                "deflect": uniform_stream(seed, p + prefix + "deflect"),
-            }
-            if patience is not None:
-                s["patience"] = dist_stream(seed, p + prefix + "patience", patience)
-            self.streams[prefix or "first"] = s
+        self.attrs = AttributeStream(seed, p, spec.handle_time, patience)
+        self.repeat_attrs = AttributeStream(seed, p + "repeat:", spec.handle_time, patience)
         self.repeat_delay = dist_stream(seed, p + "repeat-delay", spec.repeat_delay) if spec.repeat_delay else None
         self._repeat_default = uniform_stream(seed, p + "repeat-delay-exp") if spec.repeat_delay is None else None
 
@@ -91,34 +83,40 @@ class ContactFlow:
         self.intervals = sim.intervals
         self.losses = sim.losses
         self.record = sim.records
+        self.iv_scale = 1.0 / sim.intervals.interval
+        self.iv_n = sim.intervals.n
+        self.x_rep = self.churn.b0  # churn intercept with the reputation term, refreshed each tick
+        self.pending_gain = 0.0  # resolution gains, booked to reputation on the next tick
+        self._queue = sim.env._queue  # Environment.schedule, inlined on the hot path
+        self._eid = sim.env._eid
+        self.hist_add = sim.wait_hist.add
+        self.hist_async_add = sim.wait_hist_async.add
+        for t in self.types:
+            t.wait_coef = self.churn.wait / t.wait_ref
 
     # ---------------------------------------------------------------- arrivals
     def arrive(self, ti: int, now: float, repeat: bool = False) -> Contact | None:
         """A contact of type ``ti`` arrives at ``now``; returns it (None if self-service absorbed it)."""
         t = self.types[ti]
-        s = t.streams["repeat:" if repeat else "first"]
         mods = self.mods
         # attributes are drawn in a fixed order whatever happens next (common random numbers)
-        handle = s["handle"].next()
-        fcr_u = s["fcr"].next()
-        churn_u = s["churn"].next()
-        neg = t.social and s["negative"].next() < t.negative_share
-        defl = s["deflect"].next()
-        deadline = now + s["patience"].next() if t.has_patience else INF
+        handle, patience, fcr_u, churn_u, neg_u, defl = (t.repeat_attrs if repeat else t.attrs).next()
+        neg = t.social and neg_u < t.negative_share
+        deadline = now + patience
         counted = now >= self.warmup
         if defl < mods.deflect[ti]:
             if counted:
                 t.counts.deflected += 1
             return None
-        c = Contact(ti, now, deadline, handle, fcr_u, churn_u, neg, repeat, counted)
+        c = Contact(t, now, deadline, handle, fcr_u, churn_u, neg, repeat, counted)
         if counted:
             t.counts.arrived += 1
             if repeat:
                 t.counts.repeat += 1
-            iv = self.intervals.index(now)
+            iv = int(now * self.iv_scale)
+            if iv >= self.iv_n:
+                iv = self.iv_n - 1
             self.intervals.offered[iv] += 1
-            if t.sync:
-                self.intervals.sync_offered[iv] += 1
         if mods.down[ti]:
             c.state = 2
             c.deadline = now
@@ -131,95 +129,99 @@ class ContactFlow:
                 t.excitation.add(now, c.alpha)
         for _, pool in t.pools:
             if pool.idle > 0:
-                pool.accrue(now)
+                dt = now - pool._t
+                if dt > 0:  # StaffPool.accrue, inlined
+                    pool.busy_area += pool.busy * dt
+                    pool.avail_area += (pool.idle + pool.busy) * dt
+                    pool._t = now
                 pool.idle -= 1
                 pool.busy += 1
                 c.state = 1
                 self._start(pool, t, c, now)
                 return c
         q = t.queue
-        if t.has_patience:
+        dl = q.deadlines
+        if dl and dl[0][0] <= now:
             for x in q.expire(now):
                 self._abandoned(t, x, now)
         q.push(c)
         return c
 
     def repeat_later(self, ti: int, delay: float) -> None:
-        ev = self.env.timeout(delay, ti)
-        ev.callbacks.append(self._repeat_cb)
+        schedule(self.env, delay, self._repeat_cb, ti)
 
     def _repeat_cb(self, ev) -> None:
-        self.arrive(ev.value, self.env.now, repeat=True)
+        self.arrive(ev._value, self.env._now, repeat=True)
 
     # ----------------------------------------------------------------- service
     def _start(self, pool, t: TypeRT, c: Contact, now: float) -> None:
         c.start = now
-        wait = now - c.arrival
+        arrival = c.arrival
+        wait = now - arrival
         if c.counted:
             cnt = t.counts
             cnt.answered += 1
             cnt.in_service += 1
             cnt.wait_sum += wait
-            iv = self.intervals.index(c.arrival)
-            self.intervals.answered[iv] += 1
+            iv = int(arrival * self.iv_scale)
+            if iv >= self.iv_n:
+                iv = self.iv_n - 1
+            ivs = self.intervals
+            ivs.answered[iv] += 1
             if t.sync:
-                self.intervals.wait_sum[iv] += wait
-                self.sim.wait_hist.add(wait)
+                ivs.wait_sum[iv] += wait
+                self.hist_add(wait)
                 if wait <= self.threshold:
                     cnt.within += 1
-                    self.intervals.within[iv] += 1
+                    ivs.within[iv] += 1
             else:
-                self.sim.wait_hist_async.add(wait)
+                self.hist_async_add(wait)
         if wait > t.sla and not c.breached:
             c.breached = True
-            self._breach(t, c, now, c.arrival + t.sla)
+            self._breach(t, c, now, arrival + t.sla)
         if c.negative:
             t.neg_waiting -= 1
             if t.excitation is not None and c.alpha:
-                t.excitation.add(now, -c.alpha * math.exp(-t.excitation.beta * (now - c.arrival)))
-        ht = c.handle * self.mods.ht_type[t.index] * self.mods.ht_pool[pool.index] / pool.training
-        ev = self.env.timeout(ht, (pool, c))
-        ev.callbacks.append(self._done)
+                t.excitation.add(now, -c.alpha * math.exp(-t.excitation.beta * wait))
+        ht = c.handle * t.ht_scale[pool.index]
+        heapq.heappush(self._queue, (now + ht, 1, next(self._eid), _Ev(self._done, (pool, c))))
 
     def _done(self, ev) -> None:
-        pool, c = ev.value
-        now = self.env.now
-        t = self.types[c.ctype]
-        mods = self.mods
+        pool, c = ev._value
+        now = self.env._now
+        t = c.ctype
         ti = t.index
-        p = min(1.0, t.fcr * pool.training) + mods.fcr_delta[ti]
-        resolved = c.fcr_u < p
-        comp = mods.compensation[ti] if resolved else 0.0
-        rep = self.rep
-        r = rep.advance(now)
-        ch = self.churn
+        resolved = c.fcr_u < t.p_fix[pool.index]
+        x = self.x_rep + t.wait_coef * (c.start - c.arrival)
         if resolved:
+            ch = self.churn
+            comp = self.mods.compensation[ti]
             if comp:
                 self.losses["compensation"] += comp
-            if self.rep_spec.resolution_gain:
-                rep.add(self.rep_spec.resolution_gain * t.severity, now)
-        x = (
-            ch.b0
-            + ch.wait * (c.start - c.arrival) / t.wait_ref
-            - (ch.fix if resolved else 0.0)
-            - (ch.compensation * comp / self.clv if self.clv > 0 else 0.0)
-            - ch.reputation * (r - self.rep_base) / 100.0
-        )
+                if self.clv > 0:
+                    x -= ch.compensation * comp / self.clv
+            x -= ch.fix
+            self.pending_gain += t.severity
         churned = c.churn_u < 1.0 / (1.0 + math.exp(-x))
         if churned:
             self._churn(t, c)
         elif not resolved:
             self.repeat_later(ti, t.next_repeat_delay())
         if c.counted:
-            t.counts.in_service -= 1
-            t.counts.served += 1
+            cnt = t.counts
+            cnt.in_service -= 1
+            cnt.served += 1
             if resolved:
-                t.counts.resolved += 1
+                cnt.resolved += 1
         c.state = 2
         if self.record is not None:
             self.record.append((t.name, c.arrival, c.start, now, "served", resolved, churned, c.repeat))
         # the agent is free: go home if over headcount, else take the next contact
-        pool.accrue(now)
+        dt = now - pool._t
+        if dt > 0:  # StaffPool.accrue, inlined
+            pool.busy_area += pool.busy * dt
+            pool.avail_area += (pool.idle + pool.busy) * dt
+            pool._t = now
         pool.busy -= 1
         if pool.busy + pool.idle >= pool.target:
             return
@@ -232,12 +234,14 @@ class ContactFlow:
             best_t = None
             for t in group:
                 q = t.queue
-                if t.has_patience:
+                dl = q.deadlines
+                if dl and dl[0][0] <= now:
                     for x in q.expire(now):
                         self._abandoned(t, x, now)
-                h = q.head()
-                if h is not None and (best is None or h.arrival < best.arrival):
-                    best, best_t = h, t
+                if q.waiting:
+                    h = q.head()
+                    if best is None or h.arrival < best.arrival:
+                        best, best_t = h, t
             if best is not None:
                 best_t.queue.pop()
                 pool.busy += 1
@@ -253,14 +257,13 @@ class ContactFlow:
         if c.counted:
             t.counts.abandoned += 1
             t.counts.abandon_wait_sum += wait
-            iv = self.intervals.index(c.arrival)
-            self.intervals.abandoned[iv] += 1
+            self.intervals.abandoned[self.intervals.index(c.arrival)] += 1
         hit = self.rep_spec.abandon_hit * t.severity
         if hit:
             self.rep.add(-hit, now, when=at)
         ch = self.churn
-        r = self.rep.at(now)
-        x = ch.b0 + ch.wait * wait / t.wait_ref + ch.abandon - ch.reputation * (r - self.rep_base) / 100.0
+        r = self.sim.r_now
+        x = ch.b0 + t.wait_coef * wait + ch.abandon - ch.reputation * (r - self.rep_base) / 100.0
         churned = c.churn_u < 1.0 / (1.0 + math.exp(-x))
         if churned:
             self._churn(t, c)

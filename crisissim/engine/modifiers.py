@@ -30,6 +30,7 @@ class Modifiers:
         self.ht_pool = [1.0] * p
         self.down = [False] * n
         self.alpha = 1.0  # amplification × (1 − transparency) of statements in force
+        self.on_change = None  # called after every refold
 
     def targets(self, target: str | None) -> list[int]:
         """Contact-type indices a target names (type, channel, or all when None)."""
@@ -82,6 +83,8 @@ class Modifiers:
         self.rate, self.fcr_delta, self.compensation = rate, fcr, comp
         self.deflect = [1.0 - k for k in deflect_keep]
         self.ht_type, self.ht_pool, self.down, self.alpha = ht_type, ht_pool, down, alpha
+        if self.on_change is not None:
+            self.on_change()
 
     def add_surge(self, target: str | None, now: float, peak: float, half_life: float) -> list[int]:
         idx = self.targets(target)

@@ -86,3 +86,57 @@ def poisson_from_uniform(u: float, lam: float) -> int:
         p *= lam / k
         cdf += p
     return k
+
+
+class AttributeStream:
+    """Per-customer attribute rows ``(handle, patience, fcr_u, churn_u, negative_u, deflect_u)``.
+
+    Each column comes from its own generator (one stream per source of randomness),
+    drawn in blocks and zipped, so the engine pays one call per customer.
+    """
+
+    __slots__ = ("_h", "_p", "_u", "_hd", "_pd", "_rows", "_i", "_n")
+
+    def __init__(self, seed: int, prefix: str, handle_dist, patience_dist):
+        self._h = generator(seed, prefix + "handle")
+        self._p = generator(seed, prefix + "patience") if patience_dist is not None else None
+        self._u = [generator(seed, prefix + k) for k in ("fcr", "churn", "negative", "deflect")]
+        self._hd = handle_dist
+        self._pd = patience_dist
+        self._rows: list[tuple] = []
+        self._i = 0
+        self._n = 0
+
+    def next(self) -> tuple:
+        i = self._i
+        if i >= self._n:
+            h = self._hd.sample(self._h, BLOCK).tolist()
+            p = self._pd.sample(self._p, BLOCK).tolist() if self._pd is not None else [float("inf")] * BLOCK
+            us = [g.random(BLOCK).tolist() for g in self._u]
+            self._rows = list(zip(h, p, *us))
+            self._n = len(self._rows)
+            i = 0
+        self._i = i + 1
+        return self._rows[i]
+
+
+class CandidateStream:
+    """Rows ``(exponential gap, acceptance uniform)`` for thinning, from two generators."""
+
+    __slots__ = ("_e", "_u", "_rows", "_i", "_n")
+
+    def __init__(self, seed: int, prefix: str):
+        self._e = generator(seed, prefix + "arrival-gap")
+        self._u = generator(seed, prefix + "arrival-accept")
+        self._rows: list[tuple] = []
+        self._i = 0
+        self._n = 0
+
+    def next(self) -> tuple:
+        i = self._i
+        if i >= self._n:
+            self._rows = list(zip(self._e.standard_exponential(BLOCK).tolist(), self._u.random(BLOCK).tolist()))
+            self._n = len(self._rows)
+            i = 0
+        self._i = i + 1
+        return self._rows[i]

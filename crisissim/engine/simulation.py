@@ -11,6 +11,7 @@ however the original was advanced.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import deque
 
@@ -23,7 +24,7 @@ from crisissim.engine.events import EventLog
 from crisissim.engine.flow import ContactFlow, TypeRT
 from crisissim.engine.modifiers import Modifiers
 from crisissim.engine.reputation import Reputation
-from crisissim.engine.rng import exponential_stream, poisson_from_uniform, uniform_stream
+from crisissim.engine.rng import CandidateStream, poisson_from_uniform, uniform_stream
 from crisissim.engine.snapshot import ActionView, CardView, PoolView, Snapshot
 from crisissim.engine.staff import StaffPool, scheduled_at, shift_changes
 from crisissim.engine.stats import IntervalStats, TimeSeries, WaitHistogram
@@ -59,6 +60,7 @@ class Simulation:
         self.churned_silent = 0
         rs = sc.reputation
         self.rep = Reputation(rs.initial, rs.base, rs.recovery_half_life)
+        self.r_now = self.rep.value  # reputation as of the last tick or shock, read by churn and arrivals
         type_names = list(sc.contact_types)
         self.mods = Modifiers(type_names, [c.channel for c in sc.contact_types.values()], list(sc.pools))
         self.types = [
@@ -76,6 +78,8 @@ class Simulation:
                     self.type_by_name[t].pools.append((lv, pool.index, pool))
         for t in self.types:
             t.pools = [(lv, p) for lv, _, p in sorted(t.pools, key=lambda x: (x[0], x[1]))]
+        self.mods.on_change = self._refresh_factors
+        self._refresh_factors()
         self.intervals = IntervalStats(self.duration, sc.meta.interval, len(self.pools))
         self.timeline = TimeSeries(self.duration, sc.meta.sample_every, len(self.types))
         self.wait_hist = WaitHistogram()
@@ -95,11 +99,9 @@ class Simulation:
                     t.spec,
                     t.index,
                     self.mods,
-                    self.rep,
                     rs,
-                    exponential_stream(self.seed, f"type:{t.name}:arrival-gap"),
-                    uniform_stream(self.seed, f"type:{t.name}:arrival-accept"),
-                    self._on_arrival,
+                    CandidateStream(self.seed, f"type:{t.name}:"),
+                    self._on_arrival if t.social else self.flow.arrive,
                     t.excitation,
                 )
             )
@@ -146,11 +148,28 @@ class Simulation:
 
     def _shift(self, pool) -> None:
         now = self.env.now
-        pool.accrue(now)
+        pool.accrue_pay(now)
         pool.scheduled = scheduled_at(pool.spec, now)
         new = pool.retarget(now)
         if new:
             self.flow.dispatch_idle(pool, now, new)
+
+    def _refresh_factors(self) -> None:
+        """Fold training and effects into per (type, pool) resolution probability and handle-time scale."""
+        m = self.mods
+        for t in self.types:
+            i = t.index
+            t.p_fix = [min(1.0, max(0.0, min(1.0, t.fcr * p.training) + m.fcr_delta[i])) for p in self.pools]
+            t.ht_scale = [m.ht_type[i] * m.ht_pool[p.index] / p.training for p in self.pools]
+
+    def refresh_reputation(self, now: float) -> float:
+        """Re-read reputation for churn and arrival feedback (each tick and after a shock)."""
+        r = self.r_now = self.rep.advance(now)
+        ch = self.scenario.churn
+        self.flow.x_rep = ch.b0 - ch.reputation * (r - self.scenario.reputation.base) / 100.0
+        for src in self.sources:
+            src.set_reputation(r)
+        return r
 
     def rebound(self, idx) -> None:
         """Recompute arrival bounds of the given contact types (all when None)."""
@@ -165,8 +184,11 @@ class Simulation:
         posts = sum(t.neg_waiting for t in self.types if t.social)
         if posts and rs.post_hit and dt:
             self.rep.add(-rs.post_hit * posts * dt / 60.0, now)
+        if self.flow.pending_gain:
+            self.rep.add(rs.resolution_gain * self.flow.pending_gain, now)
+            self.flow.pending_gain = 0.0
         cu = self.scenario.customers
-        r = self.rep.advance(now)
+        r = self.refresh_reputation(now)
         excess = cu.base * cu.baseline_churn / MINUTES_PER_YEAR * self.scenario.churn.silent_feedback
         excess *= max(0.0, self.rep.baseline - r) / 100.0
         k = poisson_from_uniform(self.silent.next(), excess * dt) if dt else 0
@@ -220,34 +242,66 @@ class Simulation:
 
     # ------------------------------------------------------------ the clock
     def _advance(self, until: float, stop_on_card: bool) -> bool:
+        # SimPy's Environment.step, inlined, plus the decision hooks of replays and scripted policies
         env = self.env
         q = env._queue
-        step = env.step
+        pop = heapq.heappop
         hooks = self._replay_hooks
         acts = self._timed_actions
         seen = self.director.awaiting
         until = min(until, self.duration)
-        while True:
-            nxt = q[0][0] if q else math.inf
-            if hooks and hooks[0]["step"] == self.steps:
-                self._apply_hook(hooks.pop(0))
-                continue
-            if acts and acts[0][0] <= nxt and acts[0][0] < until:
-                t, action = acts.pop(0)
-                if t > env.now:
-                    env._now = t
-                try:
-                    self.director.act(action, by="policy")
-                except DecisionError:
-                    pass  # a scripted action that is not available then is skipped
-                continue
-            if nxt >= until:
-                break
-            step()
-            self.steps += 1
-            if stop_on_card and self.director.awaiting > seen:
-                return True
-        if until > env.now:
+        steps = self.steps
+        next_hook = hooks[0]["step"] if hooks else -1
+        inf = math.inf
+        next_act = acts[0][0] if acts else inf
+        if not hooks and not acts and not stop_on_card:  # the common case, kept lean
+            try:
+                while q and q[0][0] < until:
+                    env._now, _, _, event = pop(q)
+                    callbacks, event.callbacks = event.callbacks, None
+                    for callback in callbacks:
+                        callback(event)
+                    if not event._ok and not hasattr(event, "_defused"):
+                        raise event._value
+                    steps += 1
+            finally:
+                self.steps = steps
+            if until > env._now:
+                env._now = until
+            return False
+        try:
+            while True:
+                if steps == next_hook or next_act < inf:
+                    self.steps = steps
+                    if hooks and hooks[0]["step"] == steps:
+                        self._apply_hook(hooks.pop(0))
+                        next_hook = hooks[0]["step"] if hooks else -1
+                        continue
+                    nxt = q[0][0] if q else math.inf
+                    if acts and acts[0][0] <= nxt and acts[0][0] < until:
+                        t, action = acts.pop(0)
+                        next_act = acts[0][0] if acts else math.inf
+                        if t > env._now:
+                            env._now = t
+                        try:
+                            self.director.act(action, by="policy")
+                        except DecisionError:
+                            pass  # a scripted action that is not available then is skipped
+                        continue
+                if not q or q[0][0] >= until:
+                    break
+                env._now, _, _, event = pop(q)
+                callbacks, event.callbacks = event.callbacks, None
+                for callback in callbacks:
+                    callback(event)
+                if not event._ok and not hasattr(event, "_defused"):
+                    raise event._value
+                steps += 1
+                if stop_on_card and self.director.awaiting > seen:
+                    return True
+        finally:
+            self.steps = steps
+        if until > env._now:
             env._now = until
         return False
 
@@ -303,6 +357,7 @@ class Simulation:
         self.flow.settle(now)
         for p in self.pools:
             p.accrue(now)
+            p.accrue_pay(now)
         while self._iv_done < self.intervals.n:
             self._close_interval(now)
         self._sample(now)

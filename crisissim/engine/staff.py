@@ -28,6 +28,7 @@ class StaffPool:
         "busy",
         "groups",
         "_t",
+        "_pay_t",
         "busy_area",
         "avail_area",
         "regular_cost",
@@ -49,6 +50,7 @@ class StaffPool:
         self.busy = 0
         self.groups: list[list] = []  # queues by skill priority, filled by the flow
         self._t = 0.0
+        self._pay_t = 0.0
         self.busy_area = 0.0  # agent-minutes busy
         self.avail_area = 0.0  # agent-minutes on duty and available
         self.regular_cost = 0.0
@@ -61,19 +63,25 @@ class StaffPool:
         return max(0, sched + self.added)
 
     def accrue(self, now: float) -> None:
-        """Integrate busy time, available time and pay up to ``now``."""
+        """Integrate busy and available agent time up to ``now`` (on every busy/idle change)."""
         dt = now - self._t
         if dt > 0:
             self.busy_area += self.busy * dt
             self.avail_area += (self.idle + self.busy) * dt
+            self._t = now
+
+    def accrue_pay(self, now: float) -> None:
+        """Integrate pay up to ``now`` (before the paid headcount changes)."""
+        dt = now - self._pay_t
+        if dt > 0:
             self.regular_cost += self.scheduled * self.wage * dt / 60.0
             if self.added > 0:
                 self.overtime_cost += self.added * self.overtime_wage * dt / 60.0
-            self._t = now
+            self._pay_t = now
 
     def cost_at(self, now: float) -> tuple[float, float]:
         """(regular, overtime) pay up to ``now`` without changing state."""
-        dt = max(0.0, now - self._t)
+        dt = max(0.0, now - self._pay_t)
         reg = self.regular_cost + self.scheduled * self.wage * dt / 60.0
         ot = self.overtime_cost + (self.added * self.overtime_wage * dt / 60.0 if self.added > 0 else 0.0)
         return reg, ot

@@ -21,7 +21,7 @@ class WaitHistogram:
     __slots__ = ("bins", "n", "total", "max")
 
     def __init__(self):
-        self.bins = np.zeros(_FINE_N + _COARSE_N + 1, dtype=np.int64)
+        self.bins = [0] * (_FINE_N + _COARSE_N + 1)  # a list: cheaper to bump than numpy
         self.n = 0
         self.total = 0.0
         self.max = 0.0
@@ -46,11 +46,12 @@ class WaitHistogram:
         """The q-quantile, interpolated within its bin (resolution 1 s below 1 h)."""
         if self.n == 0:
             return 0.0
-        cum = np.cumsum(self.bins)
+        bins = np.asarray(self.bins, dtype=np.int64)
+        cum = np.cumsum(bins)
         k = q * self.n
         i = int(np.searchsorted(cum, k, side="left"))
         below = cum[i - 1] if i > 0 else 0
-        inside = self.bins[i]
+        inside = bins[i]
         frac = (k - below) / inside if inside else 0.0
         if i < _FINE_N:
             lo, width = i * _FINE, _FINE
@@ -96,13 +97,13 @@ class IntervalStats:
         self.interval = interval
         self.n = max(1, math.ceil(duration / interval - 1e-9))
         n = self.n
-        self.offered = np.zeros(n, dtype=np.int64)
-        self.sync_offered = np.zeros(n, dtype=np.int64)
-        self.answered = np.zeros(n, dtype=np.int64)
-        self.abandoned = np.zeros(n, dtype=np.int64)
-        self.within = np.zeros(n, dtype=np.int64)
-        self.wait_sum = np.zeros(n)
-        self.backlog = np.zeros(n, dtype=np.int64)
+        # Python lists: the hot path bumps them one at a time
+        self.offered = [0] * n
+        self.answered = [0] * n
+        self.abandoned = [0] * n
+        self.within = [0] * n
+        self.wait_sum = [0.0] * n
+        self.backlog = [0] * n
         self.busy = np.zeros((n, max(1, n_pools)))
         self.avail = np.zeros((n, max(1, n_pools)))
 
@@ -113,45 +114,54 @@ class IntervalStats:
     def arrays(self) -> dict[str, np.ndarray]:
         """KPIs per interval: start (minutes), offered, answered, abandoned, service_level,
         asa (minutes), occupancy, backlog."""
-        left = self.answered + self.abandoned
+        answered = np.asarray(self.answered, dtype=float)
+        abandoned = np.asarray(self.abandoned, dtype=float)
+        within = np.asarray(self.within, dtype=float)
+        wait_sum = np.asarray(self.wait_sum, dtype=float)
+        left = answered + abandoned
         with np.errstate(invalid="ignore", divide="ignore"):
-            sl = np.where(left > 0, self.within / np.maximum(left, 1), np.nan)
-            asa = np.where(self.answered > 0, self.wait_sum / np.maximum(self.answered, 1), np.nan)
+            sl = np.where(left > 0, within / np.maximum(left, 1), np.nan)
+            asa = np.where(answered > 0, wait_sum / np.maximum(answered, 1), np.nan)
             busy = self.busy.sum(axis=1)
             avail = self.avail.sum(axis=1)
             occ = np.where(avail > 0, busy / np.maximum(avail, 1e-300), np.nan)
         return {
             "start": np.arange(self.n) * self.interval,
-            "offered": self.offered.astype(float),
-            "answered": self.answered.astype(float),
-            "abandoned": self.abandoned.astype(float),
+            "offered": np.asarray(self.offered, dtype=float),
+            "answered": answered,
+            "abandoned": abandoned,
             "service_level": sl,
             "asa": asa,
             "occupancy": occ,
-            "backlog": self.backlog.astype(float),
+            "backlog": np.asarray(self.backlog, dtype=float),
         }
 
 
 class TimeSeries:
-    """Samples at a fixed spacing in preallocated numpy arrays."""
+    """Samples at a fixed spacing (bounded by duration / spacing, not by contacts); numpy on request."""
 
     COLUMNS = ("time", "waiting", "backlog", "in_service", "agents", "reputation", "loss", "churned", "posts")
 
     def __init__(self, duration: float, every: float, n_types: int):
         self.every = every
         self.capacity = int(math.floor(duration / every + 1e-9)) + 1
-        self.data = {c: np.full(self.capacity, np.nan) for c in self.COLUMNS}
-        self.queue_by_type = np.zeros((self.capacity, max(1, n_types)))
-        self.n = 0
+        self.n_types = n_types
+        self.rows: list[tuple] = []
+        self.queues: list = []
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
 
     def record(self, row: tuple, queues) -> None:
-        i = self.n
-        if i >= self.capacity:
-            return
-        for col, v in zip(self.COLUMNS, row):
-            self.data[col][i] = v
-        self.queue_by_type[i, : len(queues)] = queues
-        self.n = i + 1
+        if len(self.rows) < self.capacity:
+            self.rows.append(row)
+            self.queues.append(queues)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {c: a[: self.n].copy() for c, a in self.data.items()}
+        data = np.array(self.rows, dtype=float).reshape(-1, len(self.COLUMNS))
+        return {c: data[:, i].copy() for i, c in enumerate(self.COLUMNS)}
+
+    @property
+    def queue_by_type(self) -> np.ndarray:
+        return np.array(self.queues, dtype=float).reshape(-1, max(1, self.n_types))
