@@ -119,10 +119,10 @@ def test_cli_bad_vary_is_one_line(scenario_file, tmp_path, capsys, vary, code, n
 
 def test_study_file_and_its_errors(scenario_file, tmp_path, capsys):
     good = tmp_path / "study.yaml"
-    good.write_text(f"scenario: {scenario_file.name}\nreps: 4\nvary:\n  pools.agents.size: [24, 28]\n"
+    good.write_text(f"scenario: {scenario_file.name}\nreps: 4\nvary:\n  pools.agents.size: 24:28:4  # unquoted\n"
                     "seed: 3\nworkers: 1\nout: res\n")
     assert main(["study", str(good), "--quiet"]) == 0
-    assert (tmp_path / "res" / "summary.csv").exists()
+    assert (tmp_path / "res" / "summary.csv").read_text().count("\n") == 3  # header + 24, 28
     bad = tmp_path / "bad.yaml"
     bad.write_text(f"scenario: {scenario_file.name}\nreps: 1\n")
     assert main(["study", str(bad), "--quiet"]) == 1

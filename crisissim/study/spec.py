@@ -106,6 +106,7 @@ def load_study_file(path: Path) -> tuple[StudyFile, list[Vary], Any]:
     vnode = root.value.get("vary")
     vary = []
     for key, val in spec.vary.items():
+        val = _source_range(path, vnode.value[key], val)
         try:
             vary.append(Vary(key, parse_values(val, key)))
         except StudyError as e:
@@ -124,6 +125,18 @@ def load_study_file(path: Path) -> tuple[StudyFile, list[Vary], Any]:
         except StudyError as e:
             raise StudyError(str(problem(vnode.keys.get(v.path, vnode), f"vary.{v.path}", str(e).split(": ", 1)[-1]))) from None
     return spec, vary, scenario
+
+
+def _source_range(path: Path, node: Any, value: Any) -> Any:
+    """An unquoted ``10:40`` is a YAML 1.1 base-60 integer; take the range as written instead."""
+    if node.kind != "scalar" or type(node.value) is not int or node.style:
+        return value
+    try:
+        line = path.read_text(encoding="utf-8").splitlines()[node.line - 1]
+    except (OSError, IndexError, UnicodeDecodeError):
+        return value
+    token = line[node.col - 1 :].split("#")[0].strip().split()[0].rstrip(",}]") if line[node.col - 1 :].strip() else ""
+    return token if ":" in token else value
 
 
 def _first(problems: list) -> str:
