@@ -6,6 +6,7 @@ fixes them all in one pass. Lines and columns are 1-based.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ class Problem:
         head = f"{self.file}:{self.line}:{self.col}: "
         if self.severity == "warning":
             head += "warning: "
-        return head + (f"{self.path}: " if self.path else "") + self.message
+        return _one_line(head + (f"{self.path}: " if self.path else "") + self.message)
 
 
 class ScenarioError(Exception):
@@ -37,6 +38,14 @@ class ScenarioError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """Escape control characters and line breaks so a problem is always one line."""
+    return _BREAKS.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def format_path(loc: tuple) -> str:
@@ -207,8 +216,6 @@ def _tag_message(err: dict, node: Any, choices: list[str]) -> tuple[str, Any]:
 
 
 def _quoted(text: str) -> list[str]:
-    import re
-
     return re.findall(r"'([^']*)'", text)
 
 
