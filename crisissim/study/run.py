@@ -98,13 +98,15 @@ class _Runner:
         self.progress.set_total(max(self.progress.total, len(self.metrics) + total), len(self.metrics))
         if total == 0:
             return
+        # about four even tasks per worker (at most 200 replications each) unless batch_size is set
         size = self.batch_size or max(1, min(200, math.ceil(total / (4 * self.executor.workers))))
         tasks = []
         for lv in sorted(missing):
             reps = missing[lv]
             level = self.levels[lv]
-            for s in range(0, len(reps), size):
-                chunk = tuple(reps[s : s + size])
+            k = math.ceil(len(reps) / size)
+            for part in range(k):
+                chunk = tuple(reps[part * len(reps) // k : (part + 1) * len(reps) // k])
                 tasks.append(Task(lv, self.keys[lv], level.scenario, level.policy, chunk,
                                   tuple(self.seed_of(lv, r) for r in chunk), self.replicate))
         for batch in self.executor.run(tasks):
