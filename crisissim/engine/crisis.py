@@ -120,8 +120,12 @@ class Director:
         if self.open.get(card_id) is oc:
             self.choose(card_id, oc.spec.default, by="timeout")
 
-    def choose(self, card_id: str, option_id: str, by: str = "trainee") -> dict:
-        """Take ``option_id`` on the open card ``card_id``; return the decision record."""
+    def choose(self, card_id: str, option_id: str, by: str = "trainee", step: int | None = None) -> dict:
+        """Take ``option_id`` on the open card ``card_id``; return the decision record.
+
+        ``step`` is the number of events processed before a decision taken between events
+        (trainee, replay); None for one taken inside an event (policy at show, deadline).
+        """
         sim = self.sim
         if card_id not in self.cards:
             raise DecisionError(f"unknown decision card {card_id!r} (expected one of: {', '.join(self.cards)})")
@@ -138,7 +142,7 @@ class Director:
         now = sim.env.now
         del self.open[card_id]
         self.closed.add(card_id)
-        record = {"t": now, "step": sim.steps, "card": card_id, "option": option_id, "by": by}
+        record = {"t": now, "step": step, "card": card_id, "option": option_id, "by": by}
         self.decisions.append(record)
         sim.log.add(now, "decision", card=card_id, option=option_id, by=by, cost=opt.cost, waited=now - oc.shown)
         if opt.cost:
@@ -158,7 +162,7 @@ class Director:
             return f"action {action_id!r} is cooling down for {self.ready_at[action_id] - now:.1f} more minutes"
         return None
 
-    def act(self, action_id: str, by: str = "trainee") -> dict:
+    def act(self, action_id: str, by: str = "trainee", step: int | None = None) -> dict:
         """Use an action now; raise :class:`DecisionError` if it is not available."""
         sim = self.sim
         now = sim.env.now
@@ -168,7 +172,7 @@ class Director:
         a = self.actions[action_id]
         self.uses[action_id] += 1
         self.ready_at[action_id] = now + a.cooldown
-        record = {"t": now, "step": sim.steps, "action": action_id, "by": by}
+        record = {"t": now, "step": step, "action": action_id, "by": by}
         self.decisions.append(record)
         sim.log.add(now, "action", id=action_id, by=by, cost=a.cost)
         if a.cost:

@@ -163,6 +163,8 @@ class ContactFlow:
             cnt.answered += 1
             cnt.in_service += 1
             cnt.wait_sum += wait
+            if wait > 0:
+                cnt.waited += 1
             iv = int(arrival * self.iv_scale)
             if iv >= self.iv_n:
                 iv = self.iv_n - 1

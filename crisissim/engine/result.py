@@ -120,6 +120,9 @@ class Result:
                 "p90": _r(hist.quantile(0.9)),
                 "p99": _r(hist.quantile(0.99)),
                 "max": _r(hist.max),
+                "p_wait": _r(
+                    sum(t.counts.waited for t in sync) / max(1, sum(t.counts.answered for t in sync))
+                ),
                 "channels": "sync" if has_sync else "async",
             },
             "wait_all_mean": _r(

@@ -284,7 +284,7 @@ class Simulation:
                         if t > env._now:
                             env._now = t
                         try:
-                            self.director.act(action, by="policy")
+                            self.director.act(action, by="policy", step=steps)
                         except DecisionError:
                             pass  # a scripted action that is not available then is skipped
                         continue
@@ -309,9 +309,9 @@ class Simulation:
         if e["t"] > self.env.now:
             self.env._now = e["t"]
         if "action" in e:
-            self.director.act(e["action"], by=e.get("by", "trainee"))
+            self.director.act(e["action"], by=e.get("by", "trainee"), step=self.steps)
         else:
-            self.director.choose(e["card"], e["option"], by=e.get("by", "trainee"))
+            self.director.choose(e["card"], e["option"], by=e.get("by", "trainee"), step=self.steps)
 
     def replay_answer(self, card_id: str):
         e = self._replay_cards.pop(card_id, None)
@@ -338,12 +338,12 @@ class Simulation:
     def decide(self, card_id: str, option_id: str) -> dict:
         """The trainee takes ``option_id`` on the open card ``card_id``."""
         self._not_finished()
-        return self.director.choose(card_id, option_id, by="trainee")
+        return self.director.choose(card_id, option_id, by="trainee", step=self.steps)
 
     def act(self, action_id: str) -> dict:
         """The trainee uses action ``action_id`` now."""
         self._not_finished()
-        return self.director.act(action_id, by="trainee")
+        return self.director.act(action_id, by="trainee", step=self.steps)
 
     def _not_finished(self) -> None:
         if self.finished:

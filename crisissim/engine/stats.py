@@ -74,6 +74,7 @@ class Counters:
         "breached",
         "resolved",
         "within",
+        "waited",
         "wait_sum",
         "abandon_wait_sum",
         "churned",

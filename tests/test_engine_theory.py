@@ -1,0 +1,113 @@
+"""The engine against queueing theory: Erlang C (M/M/c), Erlang A (M/M/c+M), Little's law, NHPP counts.
+
+Each check runs independent replications and requires the theoretical value to
+lie inside the 99% confidence interval of the replication means.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crisissim.engine import Simulation
+from crisissim.queueing import erlang_a, erlang_c, erlang_c_mean_wait, erlang_c_service_level
+from crisissim.scenario.schema import Scenario
+from engine_helpers import assert_within, queue_scenario
+
+MMC_CASES = [
+    # (λ per minute, mean handle minutes, agents, duration, reps)
+    (0.7, 1.0, 1, 3000.0, 16),
+    (8.5, 1.0, 10, 1200.0, 12),
+    (92.0, 1.0, 100, 240.0, 8),
+]
+
+
+@pytest.mark.parametrize("lam,h,c,duration,reps", MMC_CASES, ids=["c=1", "c=10", "c=100"])
+def test_mmc_matches_erlang_c(lam, h, c, duration, reps):
+    sc = queue_scenario(lam, h, c, duration=duration, warmup=duration / 10)
+    mu = 1.0 / h
+    t = sc.scoring.service_level.threshold
+    waits, p_wait, sl = [], [], []
+    for seed in range(reps):
+        d = Simulation(sc, 1000 + seed).result().to_dict()
+        waits.append(d["wait"]["mean"])
+        p_wait.append(d["wait"]["p_wait"])
+        sl.append(d["service_level"])
+        assert d["contacts"]["abandoned"] == 0
+    assert_within(waits, erlang_c_mean_wait(lam, mu, c), what="mean wait")
+    assert_within(p_wait, erlang_c(lam, mu, c), what="P(wait > 0)")
+    assert_within(sl, erlang_c_service_level(lam, mu, c, t), what="service level")
+
+
+MMCM_CASES = [
+    (0.9, 1.0, 1, 2.0, 2000.0, 16),
+    (10.0, 1.0, 11, 2.0, 600.0, 16),
+    (105.0, 1.0, 100, 1.0, 180.0, 8),
+]
+
+
+@pytest.mark.parametrize("lam,h,c,pat,duration,reps", MMCM_CASES, ids=["c=1", "c=11", "c=100"])
+def test_mmcm_matches_erlang_a(lam, h, c, pat, duration, reps):
+    sc = queue_scenario(lam, h, c, patience_mean=pat, duration=duration, warmup=duration / 10)
+    theory = erlang_a(lam, 1.0 / h, c, 1.0 / pat)
+    ab, w_served, w_all = [], [], []
+    for seed in range(reps):
+        d = Simulation(sc, 2000 + seed).result().to_dict()
+        ab.append(d["abandon_rate"])
+        w_served.append(d["wait"]["mean"])
+        w_all.append(d["wait_all_mean"])
+    assert_within(ab, theory["p_abandon"], what="abandonment probability")
+    assert_within(w_served, theory["mean_wait_served"], what="mean wait of answered")
+    assert_within(w_all, theory["mean_wait_all"], what="mean time in queue of all")
+
+
+def test_littles_law_on_every_run():
+    """L = λW: the time-average queue equals the arrival rate times the mean time in queue."""
+    sc = queue_scenario(10.0, 1.0, 11, patience_mean=2.0, duration=1440.0, warmup=0.0, meta__sample_every=0.25)
+    for seed in range(3):
+        r = Simulation(sc, seed).result()
+        d = r.to_dict()
+        lam_hat = d["contacts"]["arrived"] / sc.meta.duration
+        L = float(np.mean(r.timeline["waiting"]))
+        W = d["wait_all_mean"]
+        assert L == pytest.approx(lam_hat * W, rel=0.04)
+
+
+def _nhpp(profile, rate_per_hour, hours, **extra):
+    d = {
+        "meta": {"id": "nhpp", "title": "n", "duration": f"{hours}h", "interval": "1h", "seed": 3},
+        "channels": {"mail": {"kind": "async"}},
+        "contact_types": {
+            "t": {
+                "channel": "mail",
+                "arrival": {"rate": rate_per_hour, "per": "hour", "profile": profile},
+                "handle_time": {"dist": "fixed", "value": 1},
+            }
+        },
+        "pools": {"p": {"size": 0, "skills": ["t"]}},
+        "reputation": {"arrival_feedback": 0},
+    }
+    d.update(extra)
+    return Scenario.model_validate(d)
+
+
+def test_thinned_nhpp_counts_match_the_integral_of_the_rate():
+    profile = [0.5, 1.5, 1.0, 2.0]
+    sc = _nhpp(profile, 300.0, 4)
+    per_slot = []
+    for seed in range(30):
+        d = Simulation(sc, seed).result().to_dict()
+        per_slot.append(d["intervals"]["offered"])
+    per_slot = np.array(per_slot)
+    for k, m in enumerate(profile):
+        assert_within(per_slot[:, k], 300.0 * m, what=f"arrivals in hour {k}")
+    assert_within(per_slot.sum(axis=1), 300.0 * sum(profile), what="arrivals in total")
+
+
+def test_surge_adds_peak_times_half_life_over_ln2():
+    """A surge of peak p and half-life h adds p·λ₀·h/ln 2 arrivals (if it has decayed by the end)."""
+    inj = [{"id": "news", "at": "1h", "effects": [{"effect": "surge", "peak": 3.0, "half_life": "30m"}]}]
+    sc = _nhpp(None, 120.0, 8, injects=inj)
+    extra = 3.0 * 2.0 * 30.0 / np.log(2)  # peak × λ₀ (per minute) × half-life / ln 2
+    counts = [Simulation(sc, s).result().to_dict()["contacts"]["arrived"] for s in range(30)]
+    assert_within(counts, 120.0 * 8 + extra, what="arrivals with a surge")
