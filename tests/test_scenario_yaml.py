@@ -134,3 +134,10 @@ def test_deep_nesting_rejected_without_crash():
 def test_bad_scalar_values_are_problems():
     out = text_problems("a: " + "1" * 5000 + "\n")
     assert len(out) == 1 and out[0].startswith("s.yaml:1:4: bad int value")
+
+
+def test_bad_file_name_is_a_problem():
+    assert problems("a\0b.yaml") == ["a\\x00b.yaml:1:1: bad file name: embedded null byte"]
+    assert text_problems('include: "a\\0b"\n') == [
+        "s.yaml:1:10: include: cannot include 'a\\x00b': bad file name: embedded null byte"
+    ]

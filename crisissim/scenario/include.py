@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from crisissim.scenario.errors import Problem, ScenarioError
-from crisissim.scenario.yamlio import Node, compose, load_yaml, problem
+from crisissim.scenario.yamlio import Node, compose, load_yaml, problem, read_text
 
 MAX_INCLUDES = 100
 
@@ -40,7 +40,10 @@ def merge(base: Node, over: Node) -> Node:
 
 
 def _key(path: str | Path) -> str:
-    return os.path.normcase(os.path.realpath(path))
+    try:
+        return os.path.normcase(os.path.realpath(path))
+    except (OSError, ValueError):  # unresolvable: reading it reports the problem
+        return os.path.normcase(os.path.abspath(str(path).replace("\0", "")))
 
 
 def _shown(path: Path) -> str:
@@ -69,14 +72,14 @@ def _resolve(root: Node, base_dir: Path, chain: list[tuple[str, str]], count: li
             problems.append(problem(entry, where, f"more than {MAX_INCLUDES} included files"))
             break
         try:
-            sub = load_yaml(target, _shown(target))
-            sub = _resolve(sub, target.parent, chain + [(key, _shown(target))], count)
+            text = read_text(target, _shown(target))
         except ScenarioError as e:
-            if len(e.problems) == 1 and e.problems[0].file == _shown(target) and e.problems[0].line == 1 \
-                    and e.problems[0].message in ("no such file", "is a directory (expected a YAML file)"):
-                problems.append(problem(entry, where, f"cannot include {entry.value!r}: {e.problems[0].message}"))
-            else:
-                problems.extend(e.problems)
+            problems.append(problem(entry, where, f"cannot include {entry.value!r}: {e.problems[0].message}"))
+            continue
+        try:
+            sub = _resolve(compose(text, _shown(target)), target.parent, chain + [(key, _shown(target))], count)
+        except ScenarioError as e:
+            problems.extend(e.problems)
             continue
         merged = sub if merged is None else merge(merged, sub)
     if problems:

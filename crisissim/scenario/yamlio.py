@@ -142,6 +142,8 @@ def read_text(path: str | Path, name: str | None = None) -> str:
         raise _fail(name, "is a directory (expected a YAML file)") from None
     except OSError as e:
         raise _fail(name, f"cannot read: {e.strerror or e}") from None
+    except ValueError as e:  # e.g. a NUL character in the path
+        raise _fail(name, f"bad file name: {e}") from None
     if len(data) > MAX_BYTES:
         raise _fail(name, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")
     try:
