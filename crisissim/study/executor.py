@@ -142,7 +142,15 @@ class DaskExecutor:
             yield batch
 
     def close(self) -> None:
-        self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-            self._cluster = None
+        import logging
+
+        log = logging.getLogger("distributed")
+        level = log.level
+        log.setLevel(logging.CRITICAL)  # workers' heartbeats racing the shutdown are not errors
+        try:
+            self._client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+                self._cluster = None
+        finally:
+            log.setLevel(level)
