@@ -1,0 +1,279 @@
+"""Scripted policies: a YAML file saying which option each card takes and which actions run when.
+
+```yaml
+cards: {statement: apologise-now, recall: full-recall}   # cards not listed take their default
+actions:                                                 # optional, taken at these times
+  - {action: overtime, at: 1h30m}
+  - {action: faq, at: 2h}
+```
+
+The file is read safely (``yaml.compose`` with the safe loader: nothing is
+constructed, ids are taken as written) and checked against the scenario; every
+problem is reported as ``FILE:LINE:COL: path: message``, one line each, in one
+:class:`~crisissim.policy.PolicyError`. Actions are checked against their limit and
+cooldown too, so a script never asks for an action the engine would refuse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from crisissim.policy.builtin import Policy, PolicyError
+
+MAX_BYTES = 1024 * 1024
+KEYS = ("cards", "actions")
+ACTION_KEYS = ("action", "at")
+_MAP, _SEQ = yaml.MappingNode, yaml.SequenceNode
+
+
+@dataclass(frozen=True)
+class ScriptProblem:
+    file: str
+    line: int
+    col: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ScriptedPolicy(Policy):
+    """Cards take the option the script maps them to (else their default); actions run at set times."""
+
+    def __init__(self, cards: dict[str, str], actions: list[tuple[float, str]], name: str = "scripted"):
+        self.cards = dict(cards)
+        self.actions = sorted(actions)
+        self.name = name
+
+    def __call__(self, snapshot, card) -> str:
+        return self.cards.get(card.id, card.default)
+
+    def scheduled_actions(self) -> list[tuple[float, str]]:
+        return list(self.actions)
+
+
+def _fmt(minutes: float) -> str:
+    from crisissim.scenario.units import format_duration
+
+    return format_duration(minutes)
+
+
+class _Checker:
+    def __init__(self, file: str, scenario):
+        self.file = file
+        self.scenario = scenario
+        self.problems: list[ScriptProblem] = []
+
+    def add(self, node, path: str, message: str) -> None:
+        m = node.start_mark
+        self.problems.append(ScriptProblem(self.file, m.line + 1, m.column + 1, path, message))
+
+    def mapping(self, node, path: str) -> list[tuple[yaml.Node, yaml.Node]] | None:
+        """Pairs of a mapping node; duplicate and non-scalar keys are problems (and dropped)."""
+        if not isinstance(node, _MAP):
+            self.add(node, path, f"expected a mapping, got {_kind(node)}")
+            return None
+        seen: set[str] = set()
+        pairs = []
+        for k, v in node.value:
+            if not isinstance(k, yaml.ScalarNode):
+                self.add(k, path, "keys must be plain names")
+                continue
+            if k.value in seen:
+                self.add(k, _join(path, k.value), "duplicate key")
+                continue
+            seen.add(k.value)
+            pairs.append((k, v))
+        return pairs
+
+    def name(self, node, path: str, what: str) -> str | None:
+        if not isinstance(node, yaml.ScalarNode) or _null(node):
+            self.add(node, path, f"expected {what} id, got {_kind(node)}")
+            return None
+        return node.value
+
+    def check(self, root) -> tuple[dict[str, str], list[tuple[float, str]]]:
+        sc = self.scenario
+        cards: dict[str, str] = {}
+        actions: list[tuple[float, str, yaml.Node, int]] = []
+        pairs = self.mapping(root, "")
+        if pairs is None:
+            return cards, []
+        for k, v in pairs:
+            if k.value not in KEYS:
+                self.add(k, k.value, f"unknown key (expected one of: {', '.join(KEYS)})")
+            elif k.value == "cards":
+                if not _null(v):
+                    self._cards(v, cards)
+            elif not _null(v):
+                self._actions(v, actions)
+        self._schedule(actions)
+        return cards, [(t, a) for t, a, _, _ in actions]
+
+    def _cards(self, node, out: dict[str, str]) -> None:
+        pairs = self.mapping(node, "cards")
+        if pairs is None:
+            return
+        known = {c.id: c for c in self.scenario.decisions}
+        for k, v in pairs:
+            path = f"cards.{k.value}"
+            card = known.get(k.value)
+            if card is None:
+                self.add(k, path, f"unknown card {k.value!r} (expected one of: {', '.join(known) or 'none'})")
+                continue
+            option = self.name(v, path, "an option")
+            if option is None:
+                continue
+            ids = [o.id for o in card.options]
+            if option not in ids:
+                self.add(v, path, f"unknown option {option!r} (expected one of: {', '.join(ids)})")
+                continue
+            out[k.value] = option
+
+    def _actions(self, node, out: list) -> None:
+        if not isinstance(node, _SEQ):
+            self.add(node, "actions", f"expected a list of {{action: ID, at: TIME}}, got {_kind(node)}")
+            return
+        known = [a.id for a in self.scenario.actions]
+        duration = self.scenario.meta.duration
+        for i, item in enumerate(node.value):
+            path = f"actions[{i}]"
+            pairs = self.mapping(item, path)
+            if pairs is None:
+                continue
+            fields = {}
+            for k, v in pairs:
+                if k.value not in ACTION_KEYS:
+                    self.add(k, f"{path}.{k.value}", f"unknown key (expected one of: {', '.join(ACTION_KEYS)})")
+                else:
+                    fields[k.value] = v
+            missing = [f for f in ACTION_KEYS if f not in fields]
+            if missing:
+                self.add(item, path, f"missing key {missing[0]!r}")
+            action = at = None
+            if "action" in fields:
+                action = self.name(fields["action"], f"{path}.action", "an action")
+                if action is not None and action not in known:
+                    self.add(
+                        fields["action"],
+                        f"{path}.action",
+                        f"unknown action {action!r} (expected one of: {', '.join(known) or 'none'})",
+                    )
+                    action = None
+            if "at" in fields:
+                at = self._time(fields["at"], f"{path}.at", duration)
+            if action is not None and at is not None:
+                out.append((at, action, item, i))
+
+    def _time(self, node, path: str, duration: float) -> float | None:
+        from crisissim.scenario.units import parse_duration
+
+        if not isinstance(node, yaml.ScalarNode):
+            self.add(node, path, f"expected a time such as 90s, 15m, 2h or minutes, got {_kind(node)}")
+            return None
+        raw = node.value
+        try:
+            value = parse_duration(raw)
+        except ValueError as e:
+            self.add(node, path, str(e))
+            return None
+        if value >= duration:
+            self.add(node, path, f"{raw} is not before the end of the run ({_fmt(duration)})")
+            return None
+        return value
+
+    def _schedule(self, actions: list[tuple[float, str, yaml.Node, int]]) -> None:
+        """Limits and cooldowns: a script must not ask for an action the engine would refuse."""
+        spec = {a.id: a for a in self.scenario.actions}
+        order = sorted(range(len(actions)), key=lambda i: (actions[i][0], i))
+        uses: dict[str, int] = {}
+        last: dict[str, float] = {}
+        keep = []
+        for i in order:
+            t, action, node, k = actions[i]
+            a = spec[action]
+            n = uses.get(action, 0)
+            path = f"actions[{k}]"
+            if a.limit is not None and n >= a.limit:
+                self.add(node, path, f"action {action!r} can be used at most {a.limit} time(s)")
+                continue
+            if action in last and t < last[action] + a.cooldown:
+                self.add(
+                    node,
+                    path,
+                    f"action {action!r} is cooling down until {_fmt(last[action] + a.cooldown)}"
+                    f" (cooldown {_fmt(a.cooldown)} after its use at {_fmt(last[action])})",
+                )
+                continue
+            uses[action] = n + 1
+            last[action] = t
+            keep.append(actions[i])
+        actions[:] = keep
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _null(node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")
+
+
+def _kind(node) -> str:
+    if isinstance(node, _MAP):
+        return "a mapping"
+    if isinstance(node, _SEQ):
+        return "a list"
+    if node.tag.endswith(":null"):
+        return "nothing"
+    return f"{node.value!r}"
+
+
+def parse_scripted(text: str, scenario, file: str = "<string>", name: str | None = None) -> ScriptedPolicy:
+    """A scripted policy from YAML ``text`` checked against ``scenario``; raise :class:`PolicyError`."""
+    if scenario is None:
+        raise PolicyError(f"{file}: a scripted policy needs the scenario to check it against")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = e.problem or e.context or "invalid YAML"
+        raise PolicyError(f"{file}:{line}:{col}: YAML syntax error: {what}") from None
+    except yaml.YAMLError as e:
+        raise PolicyError(f"{file}:1:1: YAML syntax error: {e}") from None
+    if root is None or _null(root):
+        raise PolicyError(f"{file}:1:1: empty policy file (expected a mapping with cards and/or actions)")
+    checker = _Checker(file, scenario)
+    cards, actions = checker.check(root)
+    if checker.problems:
+        probs = sorted(checker.problems, key=lambda p: (p.line, p.col))
+        err = PolicyError("\n".join(str(p) for p in probs))
+        err.problems = probs  # type: ignore[attr-defined]
+        raise err
+    return ScriptedPolicy(cards, actions, name=name or f"scripted:{file}")
+
+
+def load_scripted(path: str | Path, scenario) -> ScriptedPolicy:
+    """A scripted policy from the YAML file at ``path``; raise :class:`PolicyError`."""
+    file = str(path)
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise PolicyError(f"{file}: policy file is too large ({size} bytes, at most {MAX_BYTES})")
+        data = p.read_bytes()
+    except PolicyError:
+        raise
+    except OSError as e:
+        raise PolicyError(f"{file}: cannot read policy file: {e.strerror or e}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise PolicyError(f"{file}: policy file is not UTF-8 text (byte {e.start})") from None
+    return parse_scripted(text, scenario, file=file)
