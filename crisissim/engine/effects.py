@@ -64,7 +64,7 @@ class EffectRunner:
             gain = e.reputation * math.pow(2.0, -lag / e.half_life)
             sim.rep.add(gain, now)
             sim.refresh_reputation(now)
-            detail.update(reputation=round(gain, 6), lag=round(lag, 6))
+            detail.update(gain=round(gain, 6), lag=round(lag, 6))  # "reputation" is the log's level
             if e.transparency > 0:
                 token = sim.mods.add(e)
                 undo = lambda: sim.mods.remove(token)  # noqa: E731
