@@ -121,7 +121,7 @@ def test_conservation_and_bounds_on_every_run(seed):
     assert 0 <= d["reputation"]["min"] <= d["reputation"]["final"] + 1e-9 or d["reputation"]["min"] <= 100
     assert d["total_loss"] == pytest.approx(sum(d["losses"].values()), abs=1e-3)
     assert np.all(np.diff(tl["loss"]) >= -1e-9), "losses only accumulate"
-    assert d["churned"] == d["churn"]["contact"] + d["churn"]["silent"]
+    assert d["churned"] == d["churn"]["contact"] + d["churn"]["silent"] + d["churn"]["tail"]
 
 
 def test_same_seed_same_bytes_and_seed_matters():

@@ -70,11 +70,14 @@ class EffectRunner:
                 undo = lambda: sim.mods.remove(token)  # noqa: E731
         elif kind in LASTING:
             token = sim.mods.add(e)
-            sim.rebound(None)
+            # only a rate factor enters the thinning bound; rebound just the types it names,
+            # so other types keep their candidate streams (common random numbers)
+            idx = sim.mods.targets(e.target) if kind == "rate" else []
+            sim.rebound(idx)
 
-            def undo(token=token):
+            def undo(token=token, idx=idx):
                 sim.mods.remove(token)
-                sim.rebound(None)
+                sim.rebound(idx)
 
         else:  # pragma: no cover - the schema admits no other kind
             raise AssertionError(kind)

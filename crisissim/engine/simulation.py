@@ -58,6 +58,7 @@ class Simulation:
         self.losses = {k: 0.0 for k in LOSS_PARTS}
         self.churned_contact = 0
         self.churned_silent = 0
+        self.churned_tail = 0
         rs = sc.reputation
         self.rep = Reputation(rs.initial, rs.base, rs.recovery_half_life)
         self.r_now = self.rep.value  # reputation as of the last tick or shock, read by churn and arrivals
@@ -361,7 +362,16 @@ class Simulation:
         while self._iv_done < self.intervals.n:
             self._close_interval(now)
         self._sample(now)
-        self.rep.advance(now)
+        r = self.rep.advance(now)
+        # the reputation gap left at the end keeps raising silent churn while it relaxes:
+        # expected excess customers = rate per point-minute × gap × (half-life / ln 2)
+        cu = self.scenario.customers
+        per_min = cu.base * cu.baseline_churn / MINUTES_PER_YEAR * self.scenario.churn.silent_feedback / 100.0
+        gap = max(0.0, self.rep.baseline - r)
+        self.churned_tail = int(round(per_min * gap / self.rep.kappa))
+        if self.churned_tail:
+            self.losses["churn_clv"] += self.churned_tail * cu.clv
+            self.losses["acquisition"] += self.churned_tail * cu.acquisition_cost
         self.finished = True
 
     # ---------------------------------------------------------------- reading

@@ -240,8 +240,10 @@ class Churn(Part):
     """Weight of compensation / CLV."""
     reputation: Coef = 1.0
     """Weight of (R − baseline) / 100."""
-    silent_feedback: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 3.0
-    """Silent churn rate = baseline × (1 + silent_feedback × max(0, baseline − R) / 100); only the excess counts as loss."""
+    silent_feedback: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 30.0
+    """Silent churn (customers who never call) runs at baseline × (1 + silent_feedback × max(0, R₀ − R) / 100);
+    only the excess counts as loss. Default 30: a 10-point reputation drop quadruples churn while it lasts.
+    The gap left at the end keeps costing customers while it relaxes; that tail is counted too."""
 
 
 class Inject(Part):

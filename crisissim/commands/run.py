@@ -1,0 +1,164 @@
+"""``crisissim run``: one replication headless, a human summary, and the result files asked for."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from crisissim.commands._common import fail, write_atomic
+
+
+def _money(x: float, cur: str) -> str:
+    return f"{x:,.2f} {cur}"
+
+
+def summary(d: dict, policy: str) -> str:
+    """The short human summary of a result dict."""
+    cur = d["currency"]
+    c = d["contacts"]
+    w = d["wait"]
+    sl, target = d["service_level"], d["service_level_target"]
+    thr = d["service_level_threshold"] * 60
+    lines = [
+        f"{d['scenario']} — {d['title']} (seed {d['seed']}, policy {policy})",
+        f"  total loss      {_money(d['total_loss'], cur)}",
+    ]
+    for k, v in d["losses"].items():
+        if v:
+            lines.append(f"    {k.replace('_', ' '):<14}{_money(v, cur)}")
+    lines += [
+        f"  contacts        arrived {c['arrived']:,}  served {c['served']:,}  abandoned {c['abandoned']:,}  "
+        f"waiting {c['waiting']:,}  in service {c['in_service']:,}  backlog {c['backlog']:,}  repeat {c['repeat']:,}",
+        f"  wait (minutes)  mean {w['mean']:.2f}  p50 {w['p50']:.2f}  p90 {w['p90']:.2f}  p99 {w['p99']:.2f}",
+        f"  service level   {sl:.1%} within {thr:g}s (target {target:.0%}: {'met' if sl >= target else 'missed'})",
+        f"  abandonment     {d['abandon_rate']:.1%}",
+        f"  reputation      final {d['reputation']['final']:.1f} (min {d['reputation']['min']:.1f}, "
+        f"start {d['reputation']['initial']:.1f})",
+        f"  churned         {d['churned']:,} customers",
+    ]
+    if d["decisions"]:
+        made = ", ".join(
+            f"{x['card']}→{x['option']}" if "card" in x else f"{x['action']}@{x['t']:.0f}m" for x in d["decisions"]
+        )
+        lines.append(f"  decisions       {made}")
+    return "\n".join(lines)
+
+
+def _csv(columns: list[str], rows) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow(["" if (isinstance(v, float) and v != v) else (f"{v:.6g}" if isinstance(v, float) else v) for v in r])
+    return buf.getvalue()
+
+
+def _policy_name(p) -> str:
+    return getattr(p, "name", None) or getattr(p, "__name__", None) or type(p).__name__
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run(
+        file: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the bundled default scenario).", show_default=False),
+        seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Random seed (default: the scenario's)."),
+        policy: str = typer.Option("default", "--policy", help="default | first | random | scripted:FILE | FILE.yaml | module:function."),
+        json_out: Optional[str] = typer.Option(None, "--json", help="Write the full result as JSON to PATH, or - for stdout."),
+        timeline: Optional[Path] = typer.Option(None, "--timeline", help="Write the sampled time series as CSV."),
+        intervals: Optional[Path] = typer.Option(None, "--intervals", help="Write per-interval KPIs as CSV."),
+        save: Optional[Path] = typer.Option(None, "--save", help="Write a save file (scenario hash, seed, decisions) for replay."),
+        replay: Optional[Path] = typer.Option(None, "--replay", help="Reproduce a saved run exactly."),
+        compare: Optional[str] = typer.Option(None, "--compare", help="Comma-separated policies to run on the same seed for comparison."),
+    ) -> None:
+        """Run one replication headless and print a short summary."""
+        from crisissim.engine import Simulation
+        from crisissim.policy import PolicyError, resolve
+        from crisissim.save import SaveError, build_save, check_matches, read_save, write_save
+        from crisissim.scenario import ScenarioError, default_scenario_path, load_scenario
+
+        saved = None
+        if replay is not None:
+            try:
+                saved = read_save(replay)
+            except SaveError as e:
+                typer.echo(str(e), err=True)
+                raise typer.Exit(1)
+            if file is None and saved.scenario.path:
+                file = Path(saved.scenario.path)
+                if not file.is_absolute():
+                    file = (replay.parent / file).resolve() if (replay.parent / file).exists() else file
+        path = file if file is not None else default_scenario_path()
+        try:
+            sc = load_scenario(path)
+        except ScenarioError as e:
+            typer.echo(str(e), err=True)
+            raise typer.Exit(1)
+        if saved is not None:
+            try:
+                check_matches(saved, sc, replay)
+            except SaveError as e:
+                typer.echo(str(e), err=True)
+                raise typer.Exit(1)
+            if seed is not None and seed != saved.seed:
+                raise fail(f"--seed {seed} contradicts the save's seed {saved.seed} (omit --seed to replay)", 2)
+            run_seed = saved.seed
+            pol, pol_name = None, saved.policy or "trainee"
+            log = [d.model_dump() for d in saved.decisions]
+        else:
+            run_seed = sc.meta.seed if seed is None else seed
+            try:
+                pol = resolve(policy, sc, run_seed)
+            except PolicyError as e:
+                raise fail(str(e), 2)
+            pol_name, log = _policy_name(pol), None
+        sim = Simulation(sc, run_seed, pol, replay=log)
+        res = sim.result()
+        d = res.to_dict()
+        d["policy"] = pol_name
+        text = json.dumps(d, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+        to_stdout = json_out == "-"
+        if json_out and not to_stdout:
+            write_atomic(Path(json_out), text)
+        if timeline is not None:
+            cols, rows = res.timeline_rows()
+            write_atomic(timeline, _csv(cols, rows))
+        if intervals is not None:
+            iv = res.intervals
+            cols = list(iv)
+            write_atomic(intervals, _csv(cols, zip(*(iv[c].tolist() for c in cols))))
+        if save is not None:
+            rel = str(path)
+            write_save(save, build_save(sc, run_seed, d["decisions"], path=rel, policy=pol_name, total_loss=d["total_loss"]))
+        if to_stdout:
+            typer.echo(text, nl=False)
+        shown = f"{pol_name}, replayed from {replay.name}" if saved is not None else pol_name
+        typer.echo(summary(d, shown), err=to_stdout)
+        if compare:
+            rows = [(pol_name, d)]
+            for spec in [s.strip() for s in compare.split(",") if s.strip()]:
+                try:
+                    other = resolve(spec, sc, run_seed)
+                except PolicyError as e:
+                    raise fail(str(e), 2)
+                rows.append((spec, Simulation(sc, run_seed, other).result().to_dict()))
+            typer.echo(comparison(rows), err=to_stdout)
+
+
+def comparison(rows: list[tuple[str, dict]]) -> str:
+    """A table of the same seed under several policies (common random numbers); first row is the run."""
+    base = rows[0][1]["total_loss"]
+    cur = rows[0][1]["currency"]
+    out = [f"same seed, other policies (common random numbers; loss in {cur}):",
+           f"  {'policy':<28}{'total loss':>16}{'vs this run':>16}{'service':>9}{'reputation':>12}{'churned':>9}"]
+    for name, d in rows:
+        delta = d["total_loss"] - base
+        out.append(
+            f"  {name[:27]:<28}{d['total_loss']:>16,.0f}{delta:>+16,.0f}{d['service_level']:>9.1%}"
+            f"{d['reputation']['final']:>12.1f}{d['churned']:>9,}"
+        )
+    return "\n".join(out)
