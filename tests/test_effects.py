@@ -401,7 +401,6 @@ def test_outage_makes_contacts_on_the_channel_abandon_until_it_ends():
 
 
 # ------------------------------------------------------ common random numbers
-@pytest.mark.xfail(strict=True, reason="engine: every lasting effect rebounds all arrival sources (see report)")
 def test_effects_on_one_type_keep_other_types_arrivals():
     # arrivals of a type come from its own streams; an effect that does not change its rate
     # should leave its arrival times untouched, so paired comparisons stay exact
