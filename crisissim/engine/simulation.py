@@ -116,7 +116,10 @@ class Simulation:
         self._replay_cards: dict[str, dict] = {}
         if replay is not None:
             for e in replay:
+                e = {k: v for k, v in dict(e).items() if v is not None}
                 if "action" in e or e.get("by") == "trainee":
+                    if "step" not in e:
+                        raise ValueError(f"decision log entry without a step: {e}")
                     self._replay_hooks.append(e)
                 elif e.get("by") == "policy":
                     self._replay_cards[e["card"]] = e
