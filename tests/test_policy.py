@@ -468,3 +468,24 @@ def test_simulation_resolves_policy_names_with_its_seed(sc):
     a = Simulation(sc, 11, "random")
     assert isinstance(a.policy, RandomPolicy) and a.policy.seed == 11
     assert chosen(a.result()) == chosen(Simulation(sc, 11, RandomPolicy(11)).result())
+
+
+def test_policies_also_answer_engine_card_views(sc, tmp_path):
+    # the game or a planner may hand a policy the CardView of an open card
+    sim = Simulation(sc, 1)
+    view = sim.run_to_next_decision()
+    assert view is not None and view.id == "statement"
+    snap = sim.snapshot()
+    assert resolve("default", sc, 1)(snap, view) == "wait"
+    assert resolve("first", sc, 1)(snap, view) == "wait"
+    assert resolve("random", sc, 1)(snap, view) in {"wait", "apologise-now"}
+    assert resolve(str(write(tmp_path, PLAN)), sc, 1)(snap, view) == "apologise-now"
+    assert resolve(lambda s, c: c.options[1][0], sc, 1)(snap, view) == "apologise-now"
+    sim.decide(view.id, resolve("random", sc, 1)(snap, view))
+    assert sim.result().to_dict()["decisions"][0]["by"] == "trainee"
+
+
+def test_resolve_accepts_paths_and_upper_case_suffixes(sc, tmp_path):
+    p = write(tmp_path, "cards: {recall: partial}\n", "PLAN.YML")
+    assert resolve(p, sc, 1).cards == {"recall": "partial"}
+    assert resolve(f"  scripted:{p}  ", sc, 1).cards == {"recall": "partial"}
