@@ -173,3 +173,14 @@ def test_bad_flags_are_one_line(capsys):
     assert code == 2 and err.strip().startswith("crisissim: error: unknown policy 'nosuch'")
     code, _, err = run(["/nonexistent/x.yaml"], capsys)
     assert code == 1 and err.strip() == "/nonexistent/x.yaml:1:1: no such file"
+
+
+def test_interval_flag_sets_the_kpi_interval(tmp_path, capsys):
+    iv = tmp_path / "i.csv"
+    code, _, err = run(["--interval", "1h", "--intervals", str(iv)], capsys)
+    assert code == 0, err
+    rows = iv.read_text().splitlines()
+    assert len(rows) == 1 + 10 and rows[2].startswith("60,")
+    code, _, err = run(["--interval", "soon"], capsys)
+    assert code == 2
+    assert err.strip() == "crisissim: error: --interval: expected a duration such as 90s, 15m, 2h, 3d or minutes, got 'soon'"

@@ -74,6 +74,7 @@ def register(app: typer.Typer) -> None:
         save: Optional[Path] = typer.Option(None, "--save", help="Write a save file (scenario hash, seed, decisions) for replay."),
         replay: Optional[Path] = typer.Option(None, "--replay", help="Reproduce a saved run exactly."),
         compare: Optional[str] = typer.Option(None, "--compare", help="Comma-separated policies to run on the same seed for comparison."),
+        interval: Optional[str] = typer.Option(None, "--interval", help="KPI interval length, e.g. 15m (default: the scenario's meta.interval, 30m)."),
     ) -> None:
         """Run one replication headless and print a short summary."""
         from crisissim.engine import Simulation
@@ -116,6 +117,16 @@ def register(app: typer.Typer) -> None:
             except PolicyError as e:
                 raise fail(str(e), 2)
             pol_name, log = _policy_name(pol), None
+        if interval is not None:
+            from crisissim.scenario.units import parse_duration
+
+            try:
+                minutes = parse_duration(interval)
+                if minutes <= 0 or sc.meta.duration / minutes > 100_000:
+                    raise ValueError(f"expected a duration between {sc.meta.duration / 100_000:g} and the run's length, got {interval!r}")
+            except ValueError as e:
+                raise fail(f"--interval: {e}", 2)
+            sc = sc.model_copy(update={"meta": sc.meta.model_copy(update={"interval": minutes})})
         sim = Simulation(sc, run_seed, pol, replay=log)
         res = sim.result()
         d = res.to_dict()

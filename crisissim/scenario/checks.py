@@ -38,6 +38,7 @@ def check_scenario(sc: Scenario, root: Node) -> tuple[list[Problem], list[Proble
     _ids(sc, r)
     _times(sc, r)
     _conditions(sc, r)
+    _social(sc, r)
     errors = [p for p in r.problems if p.severity == "error"]
     warnings = [p for p in r.problems if p.severity == "warning"]
     return errors, warnings
@@ -68,6 +69,24 @@ def _channels_and_skills(sc: Scenario, r: _Report) -> None:
         if name not in served:
             r.add(("contact_types", name), f"no pool has the skill '{name}'; these contacts will never be answered",
                   severity="warning", key=True)
+
+
+def _social(sc: Scenario, r: _Report) -> None:
+    """Warn when a social channel's self-excitation is supercritical (posts breed without end)."""
+    import math
+
+    for name, ch in sc.channels.items():
+        if ch.kind != "social":
+            continue
+        ratio = ch.excitation / 60.0 * ch.excitation_half_life / math.log(2)
+        if ratio >= 1.0:
+            r.add(
+                ("channels", name, "excitation"),
+                f"each unanswered negative post breeds {ratio:.2f} more on average, so posts grow without bound "
+                f"unless answered (expected excitation × excitation_half_life / ln 2 < 1 post, i.e. excitation < "
+                f"{60 * math.log(2) / ch.excitation_half_life:.2f} per hour)",
+                severity="warning",
+            )
 
 
 def _all_effects(sc: Scenario) -> Iterator[tuple[tuple, object]]:
