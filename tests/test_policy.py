@@ -359,6 +359,15 @@ def test_callable_answer_is_checked(sc):
         Simulation(sc, 1, pol).result()
 
 
+def test_callable_failure_is_a_policy_error_with_the_cause(sc):
+    def planner(snapshot, card):
+        raise KeyError("budget")
+
+    with pytest.raises(PolicyError, match=r"policy '.*planner' failed on card 'statement': KeyError: 'budget'") as e:
+        Simulation(sc, 1, resolve(planner, sc, 1)).result()
+    assert isinstance(e.value.__cause__, KeyError)
+
+
 def test_builtin_instances_pass_through(sc):
     p = DefaultPolicy()
     assert resolve(p, sc, 1) is p

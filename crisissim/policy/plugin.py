@@ -67,7 +67,12 @@ class CallablePolicy:
         return policy
 
     def __call__(self, snapshot, card) -> str:
-        option = self.fn(snapshot, card)
+        try:
+            option = self.fn(snapshot, card)
+        except PolicyError:
+            raise
+        except Exception as e:  # a planner's bug: one line for the CLI, the cause chained
+            raise PolicyError(f"policy {self.name!r} failed on card {card.id!r}: {type(e).__name__}: {e}") from e
         ids = option_ids(card)
         if not isinstance(option, str) or option not in ids:
             raise PolicyError(
