@@ -184,3 +184,14 @@ def test_interval_flag_sets_the_kpi_interval(tmp_path, capsys):
     code, _, err = run(["--interval", "soon"], capsys)
     assert code == 2
     assert err.strip() == "crisissim: error: --interval: expected a duration such as 90s, 15m, 2h, 3d or minutes, got 'soon'"
+
+
+def test_a_policy_that_answers_nonsense_is_one_line(tmp_path, capsys, monkeypatch):
+    (tmp_path / "mypolicy.py").write_text("def pick(snapshot, card):\n    return 'nonexistent'\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run([str(SCEN / "product-recall.yaml"), "--policy", "mypolicy.py:pick"], capsys)
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        "crisissim: error: policy 'mypolicy.py:pick' answered 'nonexistent' on card 'recall' "
+        "(expected one of: full-recall, quiet-fix, wait)"
+    )

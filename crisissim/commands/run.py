@@ -127,8 +127,10 @@ def register(app: typer.Typer) -> None:
             except ValueError as e:
                 raise fail(f"--interval: {e}", 2)
             sc = sc.model_copy(update={"meta": sc.meta.model_copy(update={"interval": minutes})})
-        sim = Simulation(sc, run_seed, pol, replay=log)
-        res = sim.result()
+        try:
+            res = Simulation(sc, run_seed, pol, replay=log).result()
+        except PolicyError as e:
+            raise fail(str(e), 1)
         d = res.to_dict()
         d["policy"] = pol_name
         text = json.dumps(d, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
@@ -156,7 +158,10 @@ def register(app: typer.Typer) -> None:
                     other = resolve(spec, sc, run_seed)
                 except PolicyError as e:
                     raise fail(str(e), 2)
-                rows.append((spec, Simulation(sc, run_seed, other).result().to_dict()))
+                try:
+                    rows.append((spec, Simulation(sc, run_seed, other).result().to_dict()))
+                except PolicyError as e:
+                    raise fail(str(e), 1)
             typer.echo(comparison(rows), err=to_stdout)
 
 
