@@ -237,3 +237,22 @@ def test_memory_follows_contacts_in_the_system():
     q = sim.types[0].queue
     assert len(q.fifo) < 400  # ~20 waiting at any time; 12,000 arrived
     assert sim.records is None
+
+
+def test_interval_kpis_add_up_to_the_run_totals():
+    sim = Simulation(crisis(), 4, first)
+    r = sim.result()
+    d, iv = r.to_dict(), r.intervals
+    c = d["contacts"]
+    assert iv["offered"].sum() == c["arrived"]
+    assert iv["answered"].sum() == c["served"] + c["in_service"]
+    assert iv["abandoned"].sum() == c["abandoned"]
+    assert len(iv["start"]) == 12 and iv["start"][1] == 30
+    ivs = sim.intervals
+    within, left = sum(ivs.within), sum(ivs.sync_answered) + sum(ivs.sync_abandoned)
+    assert within / left == pytest.approx(d["service_level"], abs=1e-6)
+    assert np.all((iv["service_level"] >= 0) & (iv["service_level"] <= 1))
+    for pool in ("front", "experts", "backoffice"):
+        occ = iv[f"occupancy.{pool}"]
+        assert np.all((occ >= 0) & (occ <= 1 + 1e-9))
+        assert np.nanmean(occ) > 0

@@ -171,6 +171,7 @@ class ContactFlow:
             ivs = self.intervals
             ivs.answered[iv] += 1
             if t.sync:
+                ivs.sync_answered[iv] += 1
                 ivs.wait_sum[iv] += wait
                 self.hist_add(wait)
                 if wait <= self.threshold:
@@ -259,7 +260,10 @@ class ContactFlow:
         if c.counted:
             t.counts.abandoned += 1
             t.counts.abandon_wait_sum += wait
-            self.intervals.abandoned[self.intervals.index(c.arrival)] += 1
+            iv = self.intervals.index(c.arrival)
+            self.intervals.abandoned[iv] += 1
+            if t.sync:
+                self.intervals.sync_abandoned[iv] += 1
         hit = self.rep_spec.abandon_hit * t.severity
         if hit:
             self.rep.add(-hit, now, when=at)

@@ -81,7 +81,7 @@ class Simulation:
             t.pools = [(lv, p) for lv, _, p in sorted(t.pools, key=lambda x: (x[0], x[1]))]
         self.mods.on_change = self._refresh_factors
         self._refresh_factors()
-        self.intervals = IntervalStats(self.duration, sc.meta.interval, len(self.pools))
+        self.intervals = IntervalStats(self.duration, sc.meta.interval, [p.name for p in self.pools])
         self.timeline = TimeSeries(self.duration, sc.meta.sample_every, len(self.types))
         self.wait_hist = WaitHistogram()
         self.wait_hist_async = WaitHistogram()

@@ -94,7 +94,9 @@ class IntervalStats:
     ``backlog`` cover every channel.
     """
 
-    def __init__(self, duration: float, interval: float, n_pools: int):
+    def __init__(self, duration: float, interval: float, pool_names: list[str]):
+        n_pools = len(pool_names)
+        self.pool_names = pool_names
         self.interval = interval
         self.n = max(1, math.ceil(duration / interval - 1e-9))
         n = self.n
@@ -103,6 +105,8 @@ class IntervalStats:
         self.answered = [0] * n
         self.abandoned = [0] * n
         self.within = [0] * n
+        self.sync_answered = [0] * n  # service level and ASA are of phone and chat only
+        self.sync_abandoned = [0] * n
         self.wait_sum = [0.0] * n
         self.backlog = [0] * n
         self.busy = np.zeros((n, max(1, n_pools)))
@@ -114,15 +118,16 @@ class IntervalStats:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """KPIs per interval: start (minutes), offered, answered, abandoned, service_level,
-        asa (minutes), occupancy, backlog."""
+        asa (minutes), occupancy (all pools), backlog, then ``occupancy.<pool>`` for each pool."""
         answered = np.asarray(self.answered, dtype=float)
         abandoned = np.asarray(self.abandoned, dtype=float)
         within = np.asarray(self.within, dtype=float)
         wait_sum = np.asarray(self.wait_sum, dtype=float)
-        left = answered + abandoned
+        s_ans = np.asarray(self.sync_answered, dtype=float)
+        left = s_ans + np.asarray(self.sync_abandoned, dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
             sl = np.where(left > 0, within / np.maximum(left, 1), np.nan)
-            asa = np.where(answered > 0, wait_sum / np.maximum(answered, 1), np.nan)
+            asa = np.where(s_ans > 0, wait_sum / np.maximum(s_ans, 1), np.nan)
             busy = self.busy.sum(axis=1)
             avail = self.avail.sum(axis=1)
             occ = np.where(avail > 0, busy / np.maximum(avail, 1e-300), np.nan)
@@ -135,7 +140,15 @@ class IntervalStats:
             "asa": asa,
             "occupancy": occ,
             "backlog": np.asarray(self.backlog, dtype=float),
-        }
+        } | self._pool_occupancy()
+
+    def _pool_occupancy(self) -> dict[str, np.ndarray]:
+        out = {}
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for i, name in enumerate(self.pool_names):
+                b, a = self.busy[:, i], self.avail[:, i]
+                out[f"occupancy.{name}"] = np.where(a > 0, b / np.maximum(a, 1e-300), np.nan)
+        return out
 
 
 class TimeSeries:
