@@ -52,7 +52,8 @@ def test_json_to_stdout_and_csv_files(tmp_path, capsys):
     assert head[0].startswith("time,waiting,backlog,in_service,agents,reputation,loss,churned,posts,queue.")
     assert len(head) == 8 * 60 + 2  # one sample a minute, both ends, plus the header
     rows = iv.read_text().splitlines()
-    assert rows[0] == "start,offered,answered,abandoned,service_level,asa,occupancy,backlog"
+    assert rows[0] == ("start,offered,answered,abandoned,service_level,asa,occupancy,backlog,"
+                       "occupancy.hotline,occupancy.social,occupancy.security-desk")
     assert len(rows) == 1 + 16  # 8 h of 30-minute intervals
 
 

@@ -89,7 +89,6 @@ class ArrivalSource:
         self.r = rep_spec.initial  # reputation as of the last tick
         self.r_floor = floor_band(self.r)
         self.ratio = 1.0  # λ/λ̄ when nothing decays (no surge, no excitation)
-        self.candidates = 0
 
     def f(self, r: float) -> float:
         return max(0.0, 1.0 + self.feedback * (self.rep_base - r) / 100.0) if self.feedback else 1.0
@@ -158,7 +157,6 @@ class ArrivalSource:
         if not ev.kind:
             self.rebound()
             return
-        self.candidates += 1
         u = self.u
         if self.dynamic:
             if u * self.bound <= self.rate(now):

@@ -294,13 +294,15 @@ class ContactFlow:
         """Settle abandonments and SLA breaches due by ``now`` (called on the clock tick)."""
         for t in self.types:
             q = t.queue
-            if t.has_patience:
+            dl = q.deadlines
+            if dl and dl[0][0] <= now:
                 for x in q.expire(now):
                     self._abandoned(t, x, now)
-            if t.sla < INF:
+            if q.sla_watch and q.sla_watch[0].arrival + q.sla <= now:
                 for x in q.breaches(now):
                     self._breach(t, x, now, x.arrival + t.sla)
-            q.compact()
+            if len(q.fifo) > 64:
+                q.compact()
 
     def dispatch_idle(self, pool, now: float, n: int) -> None:
         """Give work to ``n`` agents that just became idle in ``pool``."""

@@ -103,6 +103,7 @@ class Result:
                 "cost_overtime": _r(p.overtime_cost),
             }
         iv = sim.intervals.arrays()
+        p50, p90, p99 = hist.quantiles((0.5, 0.9, 0.99))
         data = {
             "scenario": sc.meta.id,
             "title": sc.meta.title,
@@ -116,9 +117,9 @@ class Result:
             "by_type": by_type,
             "wait": {
                 "mean": _r(hist.mean()),
-                "p50": _r(hist.quantile(0.5)),
-                "p90": _r(hist.quantile(0.9)),
-                "p99": _r(hist.quantile(0.99)),
+                "p50": _r(p50),
+                "p90": _r(p90),
+                "p99": _r(p99),
                 "max": _r(hist.max),
                 "p_wait": _r(
                     sum(t.counts.waited for t in sync) / max(1, sum(t.counts.answered for t in sync))

@@ -58,11 +58,6 @@ def uniform_stream(seed: int, name: str) -> Stream:
     return Stream(generator(seed, name), lambda rng, n: rng.random(n))
 
 
-def exponential_stream(seed: int, name: str) -> Stream:
-    """Exponential(1) draws (scale them by 1/rate)."""
-    return Stream(generator(seed, name), lambda rng, n: rng.standard_exponential(n))
-
-
 def dist_stream(seed: int, name: str, dist) -> Stream:
     """Draws of a scenario distribution (minutes)."""
     return Stream(generator(seed, name), dist.sample)
@@ -88,55 +83,61 @@ def poisson_from_uniform(u: float, lam: float) -> int:
     return k
 
 
-class AttributeStream:
+class _Rows:
+    """Consumes rows drawn a block at a time by ``_block()``; one call per customer or candidate."""
+
+    __slots__ = ("_rows", "_i", "_n")
+
+    def __init__(self):
+        self._rows: list[tuple] = []
+        self._i = 0
+        self._n = 0
+
+    def _block(self) -> list[tuple]:  # pragma: no cover - overridden
+        raise AssertionError
+
+    def next(self) -> tuple:
+        i = self._i
+        if i >= self._n:
+            self._rows = self._block()
+            self._n = len(self._rows)
+            i = 0
+        self._i = i + 1
+        return self._rows[i]
+
+
+class AttributeStream(_Rows):
     """Per-customer attribute rows ``(handle, patience, fcr_u, churn_u, negative_u, deflect_u)``.
 
     Each column comes from its own generator (one stream per source of randomness),
     drawn in blocks and zipped, so the engine pays one call per customer.
     """
 
-    __slots__ = ("_h", "_p", "_u", "_hd", "_pd", "_rows", "_i", "_n")
+    __slots__ = ("_h", "_p", "_u", "_hd", "_pd")
 
     def __init__(self, seed: int, prefix: str, handle_dist, patience_dist):
+        super().__init__()
         self._h = generator(seed, prefix + "handle")
         self._p = generator(seed, prefix + "patience") if patience_dist is not None else None
         self._u = [generator(seed, prefix + k) for k in ("fcr", "churn", "negative", "deflect")]
         self._hd = handle_dist
         self._pd = patience_dist
-        self._rows: list[tuple] = []
-        self._i = 0
-        self._n = 0
 
-    def next(self) -> tuple:
-        i = self._i
-        if i >= self._n:
-            h = self._hd.sample(self._h, BLOCK).tolist()
-            p = self._pd.sample(self._p, BLOCK).tolist() if self._pd is not None else [float("inf")] * BLOCK
-            us = [g.random(BLOCK).tolist() for g in self._u]
-            self._rows = list(zip(h, p, *us))
-            self._n = len(self._rows)
-            i = 0
-        self._i = i + 1
-        return self._rows[i]
+    def _block(self) -> list[tuple]:
+        h = self._hd.sample(self._h, BLOCK).tolist()
+        p = self._pd.sample(self._p, BLOCK).tolist() if self._pd is not None else [float("inf")] * BLOCK
+        return list(zip(h, p, *(g.random(BLOCK).tolist() for g in self._u)))
 
 
-class CandidateStream:
+class CandidateStream(_Rows):
     """Rows ``(exponential gap, acceptance uniform)`` for thinning, from two generators."""
 
-    __slots__ = ("_e", "_u", "_rows", "_i", "_n")
+    __slots__ = ("_e", "_u")
 
     def __init__(self, seed: int, prefix: str):
+        super().__init__()
         self._e = generator(seed, prefix + "arrival-gap")
         self._u = generator(seed, prefix + "arrival-accept")
-        self._rows: list[tuple] = []
-        self._i = 0
-        self._n = 0
 
-    def next(self) -> tuple:
-        i = self._i
-        if i >= self._n:
-            self._rows = list(zip(self._e.standard_exponential(BLOCK).tolist(), self._u.random(BLOCK).tolist()))
-            self._n = len(self._rows)
-            i = 0
-        self._i = i + 1
-        return self._rows[i]
+    def _block(self) -> list[tuple]:
+        return list(zip(self._e.standard_exponential(BLOCK).tolist(), self._u.random(BLOCK).tolist()))

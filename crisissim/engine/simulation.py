@@ -207,22 +207,36 @@ class Simulation:
             self.env.timeout(self._tick_every).callbacks.append(self._tick)
 
     def _sample(self, now: float) -> None:
-        waiting = sum(t.queue.waiting for t in self.types if t.sync)
-        backlog = sum(t.queue.waiting for t in self.types if not t.sync)
-        self.timeline.record(
-            (
-                now,
-                waiting,
-                backlog,
-                sum(p.busy for p in self.pools),
-                sum(p.on_duty for p in self.pools),
-                self.rep.at(now),
-                self.total_loss(now),
-                self.churned_contact + self.churned_silent,
-                sum(t.neg_waiting for t in self.types if t.social),
-            ),
-            [t.queue.waiting for t in self.types],
+        waiting = backlog = posts = 0
+        queues = []
+        for t in self.types:
+            w = t.queue.waiting
+            queues.append(w)
+            if t.sync:
+                waiting += w
+            else:
+                backlog += w
+                if t.social:
+                    posts += t.neg_waiting
+        busy = on_duty = 0
+        pay = 0.0
+        for p in self.pools:
+            busy += p.busy
+            on_duty += p.idle + p.busy
+            reg, ot = p.cost_at(now)
+            pay += reg + ot
+        row = (
+            now,
+            waiting,
+            backlog,
+            busy,
+            on_duty,
+            self.rep.at(now),
+            sum(self.losses.values()) + pay,  # the staff parts of `losses` stay 0; pools hold pay
+            self.churned_contact + self.churned_silent,
+            posts,
         )
+        self.timeline.record(row, queues)
 
     def _interval(self, _ev) -> None:
         now = self.env.now

@@ -44,20 +44,27 @@ class WaitHistogram:
 
     def quantile(self, q: float) -> float:
         """The q-quantile, interpolated within its bin (resolution 1 s below 1 h)."""
+        return self.quantiles((q,))[0]
+
+    def quantiles(self, qs) -> list[float]:
+        """Several quantiles from one pass over the bins."""
         if self.n == 0:
-            return 0.0
+            return [0.0 for _ in qs]
         bins = np.asarray(self.bins, dtype=np.int64)
         cum = np.cumsum(bins)
-        k = q * self.n
-        i = int(np.searchsorted(cum, k, side="left"))
-        below = cum[i - 1] if i > 0 else 0
-        inside = bins[i]
-        frac = (k - below) / inside if inside else 0.0
-        if i < _FINE_N:
-            lo, width = i * _FINE, _FINE
-        else:
-            lo, width = 60.0 + (i - _FINE_N), 1.0
-        return float(min(self.max, lo + frac * width))
+        out = []
+        for q in qs:
+            k = q * self.n
+            i = int(np.searchsorted(cum, k, side="left"))
+            below = cum[i - 1] if i > 0 else 0
+            inside = bins[i]
+            frac = (k - below) / inside if inside else 0.0
+            if i < _FINE_N:
+                lo, width = i * _FINE, _FINE
+            else:
+                lo, width = 60.0 + (i - _FINE_N), 1.0
+            out.append(float(min(self.max, lo + frac * width)))
+        return out
 
 
 class Counters:

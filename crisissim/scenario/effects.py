@@ -164,39 +164,25 @@ class OutageEffect(_Timed):
     """The channel that is down."""
 
 
-Effect = Annotated[
-    Union[
-        CostEffect,
-        ReputationEffect,
-        RateEffect,
-        SurgeEffect,
-        StaffEffect,
-        CompensationEffect,
-        DeflectEffect,
-        AmplificationEffect,
-        HandleTimeEffect,
-        ResolutionEffect,
-        StatementEffect,
-        OutageEffect,
-    ],
-    Field(discriminator="effect"),
-]
+PRIMITIVES = (
+    CostEffect,
+    ReputationEffect,
+    RateEffect,
+    SurgeEffect,
+    StaffEffect,
+    CompensationEffect,
+    DeflectEffect,
+    AmplificationEffect,
+    HandleTimeEffect,
+    ResolutionEffect,
+    StatementEffect,
+    OutageEffect,
+)
+"""Every effect primitive; a new one is added here (and applied in ``crisissim/engine/effects.py``)."""
+
+Effect = Annotated[Union[PRIMITIVES], Field(discriminator="effect")]  # type: ignore[valid-type]
 """One effect primitive, chosen by its ``effect`` key."""
 
 EFFECT_MODELS: dict[str, type[_Effect]] = {
-    m.model_fields["effect"].annotation.__args__[0]: m  # type: ignore[union-attr]
-    for m in (
-        CostEffect,
-        ReputationEffect,
-        RateEffect,
-        SurgeEffect,
-        StaffEffect,
-        CompensationEffect,
-        DeflectEffect,
-        AmplificationEffect,
-        HandleTimeEffect,
-        ResolutionEffect,
-        StatementEffect,
-        OutageEffect,
-    )
+    m.model_fields["effect"].annotation.__args__[0]: m for m in PRIMITIVES  # type: ignore[union-attr]
 }
