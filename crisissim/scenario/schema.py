@@ -99,7 +99,10 @@ class Channel(Part):
 
 
 class Arrival(Part):
-    """Base arrival rate with an optional intraday profile."""
+    """Base arrival rate with an optional intraday profile. Contacts arrive as a non-homogeneous
+    Poisson process with rate λ(t) = rate · profile(t) · (1 + Σ surges(t)) · rate factors ·
+    max(0, 1 + arrival_feedback · (R₀ − R) / 100), plus the social excitation on social channels;
+    a ``deflect`` share is then absorbed by self-service."""
 
     rate: NonNeg
     """Contacts per ``per``."""
@@ -224,7 +227,7 @@ class Churn(Part):
     """Per-contact churn ``sigmoid(b0 + wait·w/p + abandon·a − fix·r − compensation·c/CLV − reputation·(R−R0)/100)``.
 
     Defaults: a contact handled well leaves ~1% churn (b0 − fix ≈ −4.6); an abandoned customer
-    ~8%; a long wait raises it; compensating a tenth of CLV halves the odds; a 30-point reputation
+    ~10%; a long wait raises it; compensating a tenth of CLV halves the odds; a 30-point reputation
     drop raises odds by ~35%. A resolved, well-handled complaint lowers churn below b0 (the
     service-recovery paradox)."""
 
