@@ -196,3 +196,14 @@ def test_a_policy_that_answers_nonsense_is_one_line(tmp_path, capsys, monkeypatc
         "crisissim: error: policy 'mypolicy.py:pick' answered 'nonexistent' on card 'recall' "
         "(expected one of: full-recall, quiet-fix, wait)"
     )
+
+
+def test_save_with_a_decision_the_scenario_lacks_is_one_line(good_save, capsys):
+    d = json.loads(good_save.read_text())
+    card = next(x for x in d["decisions"] if x.get("card"))
+    card["option"] = "teleport"
+    good_save.write_text(json.dumps(d, indent=2))
+    code, out, err = run(["--replay", str(good_save)], capsys)
+    assert code == 1 and out == ""
+    i = d["decisions"].index(card)
+    assert err.strip() == f"{good_save}: decisions.{i}: card {card['card']!r} has no option 'teleport'"

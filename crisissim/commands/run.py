@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
         interval: Optional[str] = typer.Option(None, "--interval", help="KPI interval length, e.g. 15m (default: the scenario's meta.interval, 30m)."),
     ) -> None:
         """Run one replication headless and print a short summary."""
-        from crisissim.engine import Simulation
+        from crisissim.engine import DecisionError, Simulation
         from crisissim.policy import PolicyError, resolve
         from crisissim.save import SaveError, build_save, check_matches, read_save, write_save
         from crisissim.scenario import ScenarioError, default_scenario_path, load_scenario
@@ -131,6 +131,9 @@ def register(app: typer.Typer) -> None:
             res = Simulation(sc, run_seed, pol, replay=log).result()
         except PolicyError as e:
             raise fail(str(e), 1)
+        except DecisionError as e:  # a save whose decisions do not fit the scenario
+            typer.echo(f"{replay}: {e}", err=True)
+            raise typer.Exit(1)
         d = res.to_dict()
         d["policy"] = pol_name
         text = json.dumps(d, ensure_ascii=False, indent=2, allow_nan=False) + "\n"

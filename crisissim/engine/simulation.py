@@ -115,8 +115,14 @@ class Simulation:
         self._replay_hooks: list[dict] = []
         self._replay_cards: dict[str, dict] = {}
         if replay is not None:
-            for e in replay:
+            cards = {c.id: {o.id for o in c.options} for c in sc.decisions}
+            actions = {a.id for a in sc.actions}
+            for i, e in enumerate(replay):
                 e = {k: v for k, v in dict(e).items() if v is not None}
+                if "action" in e and e["action"] not in actions:
+                    raise DecisionError(f"decisions.{i}: unknown action {e['action']!r}")
+                if "card" in e and e.get("option") not in cards.get(e["card"], ()):
+                    raise DecisionError(f"decisions.{i}: card {e['card']!r} has no option {e.get('option')!r}")
                 if "action" in e or e.get("by") == "trainee":
                     if "step" not in e:
                         raise ValueError(f"decision log entry without a step: {e}")
@@ -264,13 +270,13 @@ class Simulation:
         env = self.env
         q = env._queue
         pop = heapq.heappop
+        inf = math.inf
         hooks = self._replay_hooks
         acts = self._timed_actions
         seen = self.director.awaiting
         until = min(until, self.duration)
         steps = self.steps
-        next_hook = hooks[0]["step"] if hooks else -1
-        inf = math.inf
+        next_hook = hooks[0]["step"] if hooks else inf
         next_act = acts[0][0] if acts else inf
         if not hooks and not acts and not stop_on_card:  # the common case, kept lean
             try:
@@ -289,11 +295,11 @@ class Simulation:
             return False
         try:
             while True:
-                if steps == next_hook or next_act < inf:
+                if steps >= next_hook or next_act < inf:
                     self.steps = steps
-                    if hooks and hooks[0]["step"] == steps:
+                    if hooks and hooks[0]["step"] <= steps:
                         self._apply_hook(hooks.pop(0))
-                        next_hook = hooks[0]["step"] if hooks else -1
+                        next_hook = hooks[0]["step"] if hooks else inf
                         continue
                     nxt = q[0][0] if q else math.inf
                     if acts and acts[0][0] <= nxt and acts[0][0] < until:
