@@ -173,11 +173,14 @@ def comparison(rows: list[tuple[str, dict]]) -> str:
     base = rows[0][1]["total_loss"]
     cur = rows[0][1]["currency"]
     out = [f"same seed, other policies (common random numbers; loss in {cur}):",
-           f"  {'policy':<28}{'total loss':>16}{'vs this run':>16}{'service':>9}{'reputation':>12}{'churned':>9}"]
+           f"  {'policy':<40}{'total loss':>16}{'vs this run':>16}{'service':>9}{'reputation':>12}{'churned':>9}"]
     for name, d in rows:
+        if ":" in name and "/" in name:  # scripted:path/to/file.yaml → scripted:file.yaml
+            kind, _, path = name.partition(":")
+            name = f"{kind}:{Path(path).name}"
         delta = d["total_loss"] - base
         out.append(
-            f"  {name[:27]:<28}{d['total_loss']:>16,.0f}{delta:>+16,.0f}{d['service_level']:>9.1%}"
+            f"  {name[:39]:<40}{d['total_loss']:>16,.0f}{delta:>+16,.0f}{d['service_level']:>9.1%}"
             f"{d['reputation']['final']:>12.1f}{d['churned']:>9,}"
         )
     return "\n".join(out)

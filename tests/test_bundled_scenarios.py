@@ -1,0 +1,49 @@
+"""The bundled scenarios validate, run, and teach what the seeds teach."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crisissim.engine import Simulation
+from crisissim.policy import resolve
+from crisissim.scenario import bundled_scenarios_dir, load_scenario, validate_file
+
+SCEN = bundled_scenarios_dir()
+NAMES = ("default", "product-recall", "viral-rumour")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_validates_without_warnings_and_carries_the_schema_line(name):
+    path = SCEN / f"{name}.yaml"
+    sc, errors, warnings = validate_file(path)
+    assert sc is not None and errors == [] and warnings == []
+    assert path.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=./crisissim.schema.json")
+    assert sc.decisions and sc.actions and sc.injects, "every bundled case uses cards, actions and injects"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_responsive_team_loses_less_than_doing_nothing(name):
+    """Respond fast, be transparent, compensate fairly, staff up in time: it pays (same seeds)."""
+    sc = load_scenario(SCEN / f"{name}.yaml")
+    script = SCEN / "policies" / f"{name}-responsive.yaml"
+    default, responsive = [], []
+    for seed in range(4):
+        default.append(Simulation(sc, seed, "default").result().to_dict())
+        responsive.append(Simulation(sc, seed, resolve(f"scripted:{script}", sc, seed)).result().to_dict())
+    diff = [d["total_loss"] - r["total_loss"] for d, r in zip(default, responsive)]
+    assert np.mean(diff) > 0, diff
+    assert np.mean([r["churned"] for r in responsive]) < np.mean([d["churned"] for d in default])
+    assert np.mean([r["reputation"]["min"] for r in responsive]) > np.mean([d["reputation"]["min"] for d in default])
+
+
+def test_an_early_statement_is_worth_more_than_the_same_words_later():
+    sc = load_scenario(SCEN / "product-recall.yaml")
+    rep = {}
+    for option in ("apologise-now", "later"):
+        pick = lambda snap, card, option=option: option if card.id == "statement" else card.default  # noqa: E731
+        rep[option] = Simulation(sc, 1, pick).result().to_dict()
+    gain = {o: next(e["gain"] for e in d["events"] if e["kind"] == "effect_start" and e["effect"] == "statement")
+            for o, d in rep.items()}
+    assert gain["apologise-now"] > 5 > 1 > gain["later"] > 0  # 8 · 2^(−40m/2h) vs 8 · 2^(−6h40m/2h)
+    assert rep["apologise-now"]["reputation"]["final"] > rep["later"]["reputation"]["final"]
