@@ -8,13 +8,12 @@ content hash is the one the run was played on.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from crisissim.fileio import write_atomic
 from crisissim.scenario import Scenario, ScenarioError, scenario_hash
 from crisissim.scenario.errors import Problem, validation_problems
 from crisissim.scenario.yamlio import load_yaml, to_plain
@@ -74,19 +73,7 @@ def build_save(scenario: Scenario, seed: int, decisions: list[dict], *, path: st
 
 def write_save(path: str | Path, save: dict) -> None:
     """Write a save atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    text = json.dumps(save, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(save, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
 def read_save(path: str | Path) -> SaveFile:
