@@ -207,3 +207,18 @@ def test_save_with_a_decision_the_scenario_lacks_is_one_line(good_save, capsys):
     assert code == 1 and out == ""
     i = d["decisions"].index(card)
     assert err.strip() == f"{good_save}: decisions.{i}: card {card['card']!r} has no option 'teleport'"
+
+
+def test_results_do_not_depend_on_the_process_hash_seed(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for h in ("1", "2"):
+        out = tmp_path / f"h{h}.json"
+        env = dict(os.environ, PYTHONHASHSEED=h)
+        subprocess.run([sys.executable, "-m", "crisissim", "run", str(SCEN / "viral-rumour.yaml"), "--policy", "random",
+                        "--json", str(out)], check=True, env=env, capture_output=True)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
