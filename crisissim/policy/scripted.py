@@ -16,30 +16,17 @@ cooldown too, so a script never asks for an action the engine would refuse.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from crisissim.policy.builtin import Policy, PolicyError
+from crisissim.scenario.errors import Problem, ScenarioError
+from crisissim.scenario.yamlio import read_text
 
-MAX_BYTES = 1024 * 1024
 KEYS = ("cards", "actions")
 ACTION_KEYS = ("action", "at")
 _MAP, _SEQ = yaml.MappingNode, yaml.SequenceNode
-
-
-@dataclass(frozen=True)
-class ScriptProblem:
-    file: str
-    line: int
-    col: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.col}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
 class ScriptedPolicy(Policy):
@@ -67,11 +54,11 @@ class _Checker:
     def __init__(self, file: str, scenario):
         self.file = file
         self.scenario = scenario
-        self.problems: list[ScriptProblem] = []
+        self.problems: list[Problem] = []
 
     def add(self, node, path: str, message: str) -> None:
         m = node.start_mark
-        self.problems.append(ScriptProblem(self.file, m.line + 1, m.column + 1, path, message))
+        self.problems.append(Problem(self.file, m.line + 1, m.column + 1, path, message))
 
     def mapping(self, node, path: str) -> list[tuple[yaml.Node, yaml.Node]] | None:
         """Pairs of a mapping node; duplicate and non-scalar keys are problems (and dropped)."""
@@ -261,19 +248,8 @@ def parse_scripted(text: str, scenario, file: str = "<string>", name: str | None
 
 def load_scripted(path: str | Path, scenario) -> ScriptedPolicy:
     """A scripted policy from the YAML file at ``path``; raise :class:`PolicyError`."""
-    file = str(path)
-    p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise PolicyError(f"{file}: policy file is too large ({size} bytes, at most {MAX_BYTES})")
-        data = p.read_bytes()
-    except PolicyError:
-        raise
-    except OSError as e:
-        raise PolicyError(f"{file}: cannot read policy file: {e.strerror or e}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise PolicyError(f"{file}: policy file is not UTF-8 text (byte {e.start})") from None
-    return parse_scripted(text, scenario, file=file)
+        text = read_text(path)  # the scenario loader's guards: size, UTF-8, directories, missing files
+    except ScenarioError as e:
+        raise PolicyError(str(e)) from None
+    return parse_scripted(text, scenario, file=str(path))
