@@ -1,0 +1,57 @@
+"""``crisissim play``: the trainee's game (pygame-ce), saved for ``crisissim run --replay``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from crisissim.commands._common import fail
+
+
+def _size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d{3,5})\s*[xX×]\s*(\d{3,5})\s*", text)
+    if not m:
+        raise ValueError(f"expected WIDTHxHEIGHT such as 1280x720, got {text!r}")
+    w, h = int(m.group(1)), int(m.group(2))
+    if not (320 <= w <= 10000 and 240 <= h <= 10000):
+        raise ValueError(f"window size {w}x{h} out of range (320x240 to 10000x10000)")
+    return w, h
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("play")
+    def play(
+        file: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: choose a bundled one in the menu).", show_default=False),
+        seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Random seed (default: the scenario's)."),
+        speed: float = typer.Option(2.0, "--speed", help="Simulated minutes per real second at 1× (2×, 4× in the game)."),
+        save: Optional[Path] = typer.Option(None, "--save", help="Save file (default ~/.crisissim/saves/<id>-<seed>-<time>.json)."),
+        windowed: Optional[str] = typer.Option(None, "--windowed", help="Window size WxH (default 1280x720, resizable)."),
+    ) -> None:
+        """Play a scenario: live dashboard, decision cards, debrief; the run is saved for replay."""
+        from crisissim.game import GameUnavailable, load_pygame
+
+        if not speed > 0 or speed > 1000:
+            raise fail(f"--speed: expected simulated minutes per second between 0 and 1000, got {speed:g}", 2)
+        try:
+            size = _size(windowed) if windowed is not None else (1280, 720)
+        except ValueError as e:
+            raise fail(f"--windowed: {e}", 2)
+        if file is not None:
+            from crisissim.scenario import ScenarioError, load_scenario
+
+            try:
+                load_scenario(file)
+            except ScenarioError as e:
+                typer.echo(str(e), err=True)
+                raise typer.Exit(1)
+        try:
+            load_pygame()
+        except GameUnavailable as e:
+            raise fail(str(e), 1)
+        from crisissim.game.app import Options, run
+
+        rc = run(Options(file=file, seed=seed, speed=speed, save=save, size=size))
+        raise typer.Exit(rc)

@@ -1,0 +1,108 @@
+"""Fonts with CJK glyphs and text wrapping that handles English and Chinese alike.
+
+The bundled font is ``assets/fonts/wqy-microhei.ttc`` (WenQuanYi Micro Hei, Apache-2.0
+or GPLv3 with font exception; see the ``.copyright`` file beside it). When it is missing
+the game falls back to pygame's default font (Chinese then shows as boxes).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+FONT_FILE = "wqy-microhei.ttc"
+_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_TOKENS = re.compile(rf"[{_CJK}]|\s+|[^\s{_CJK}]+")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+_NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)%")
+
+
+def assets_dir() -> Path:
+    """The repository's ``assets/`` folder."""
+    import crisissim
+
+    return Path(crisissim.__file__).resolve().parent.parent / "assets"
+
+
+def font_path() -> Path | None:
+    """The CJK font file, or None when it is not there."""
+    p = assets_dir() / "fonts" / FONT_FILE
+    return p if p.is_file() else None
+
+
+class Fonts:
+    """pygame fonts by pixel size, loaded once each (after ``pygame.font.init()``)."""
+
+    def __init__(self, pygame, path: Path | None = None):
+        self.pg = pygame
+        self.path = font_path() if path is None else path
+        self._cache: dict[tuple[int, bool], object] = {}
+
+    def get(self, size: int, bold: bool = False):
+        key = (size, bold)
+        f = self._cache.get(key)
+        if f is None:
+            try:
+                f = self.pg.font.Font(str(self.path) if self.path else None, size)
+            except (OSError, FileNotFoundError):
+                f = self.pg.font.Font(None, size)
+            f.set_bold(bold)
+            self._cache[key] = f
+        return f
+
+
+def unfold(text: str) -> list[str]:
+    """Paragraphs of ``text``: blank lines separate them; single line breaks inside one are
+    joined by a space, or by nothing between two Chinese characters."""
+    paras = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        out = ""
+        for line in block.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            if out and not (_IS_CJK.match(out[-1]) and _IS_CJK.match(line[0])):
+                out += " "
+            out += line
+        paras.append(out)
+    return paras
+
+
+def wrap(text: str, font, width: int) -> list[str]:
+    """Lines of ``text`` no wider than ``width`` pixels: English breaks at spaces, Chinese
+    between any two characters (not before closing punctuation); blank line between paragraphs."""
+    lines: list[str] = []
+
+    def fit(line: str) -> str:  # split a word longer than a line
+        while len(line) > 1 and font.size(line.rstrip())[0] > width:
+            cut = len(line) - 1
+            while cut > 1 and font.size(line[:cut])[0] > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
+        return line
+
+    for i, para in enumerate(unfold(text)):
+        if i:
+            lines.append("")
+        line = ""
+        for tok in _TOKENS.findall(para):
+            if tok in _NO_LINE_START or not line.strip():
+                line = line + tok if tok in _NO_LINE_START else fit(line + tok)
+            elif font.size((line + tok).rstrip())[0] <= width:
+                line += tok
+            else:
+                lines.append(line.rstrip())
+                line = "" if tok.isspace() else fit(tok)
+        if line.strip():
+            lines.append(line.rstrip())
+    return lines
+
+
+def ellipsize(text: str, font, width: int) -> str:
+    """``text`` cut with an ellipsis to fit ``width`` pixels."""
+    if font.size(text)[0] <= width:
+        return text
+    while text and font.size(text + "…")[0] > width:
+        text = text[:-1]
+    return text + "…"

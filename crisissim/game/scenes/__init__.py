@@ -1,0 +1,1 @@
+"""The game's scenes: menu, briefing, dashboard, decision card, confirmation, debrief."""
