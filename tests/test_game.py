@@ -1,0 +1,406 @@
+"""The pygame game, headless: scene stack, clock, cards, actions, debrief, save/replay, CLI."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+pygame = pytest.importorskip("pygame")
+
+from crisissim import Simulation, load_scenario  # noqa: E402
+from crisissim.cli import main  # noqa: E402
+from crisissim.game.app import App, Options  # noqa: E402
+from crisissim.game.clock import TICK, SimClock  # noqa: E402
+from crisissim.game.counterfactual import counterfactuals  # noqa: E402
+from crisissim.game.scenes.briefing import BriefingScene  # noqa: E402
+from crisissim.game.scenes.card import CARD_PACE, CardScene  # noqa: E402
+from crisissim.game.scenes.confirm import ConfirmScene  # noqa: E402
+from crisissim.game.scenes.dashboard import DashboardScene  # noqa: E402
+from crisissim.game.scenes.debrief import DebriefScene  # noqa: E402
+from crisissim.game.scenes.menu import MenuScene  # noqa: E402
+from crisissim.game.stack import Scene, SceneStack  # noqa: E402
+from crisissim.scenario import bundled_scenarios_dir  # noqa: E402
+
+RECALL = bundled_scenarios_dir() / "product-recall.yaml"
+
+
+@pytest.fixture(scope="module")
+def recall():
+    return load_scenario(RECALL)
+
+
+def key(k):
+    return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="")
+
+
+def click(pos):
+    return pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=pos)
+
+
+def make_app(tmp_path, speed=2.0, seed=3, file=RECALL):
+    pygame.font.init()
+    app = App(pygame, Options(file=file, seed=seed, speed=speed, save=tmp_path / "save.json"))
+    app.start()
+    return app
+
+
+def start_run(app) -> DashboardScene:
+    assert isinstance(app.stack.top, BriefingScene)
+    app.handle_event(key(pygame.K_RETURN))
+    assert isinstance(app.stack.top, DashboardScene)
+    return app.stack.top
+
+
+def run_until_card(app, limit=100_000):
+    for _ in range(limit):
+        app.update(TICK)
+        if isinstance(app.stack.top, CardScene):
+            return app.stack.top
+    raise AssertionError("no card opened")
+
+
+# ------------------------------------------------------------------ scene stack
+class Rec(Scene):
+    def __init__(self, app, name, log, overlay=False):
+        super().__init__(app)
+        self.name, self.log, self.overlay = name, log, overlay
+
+    def startup(self):
+        self.log.append(("up", self.name))
+
+    def cleanup(self):
+        self.log.append(("down", self.name))
+
+
+def test_scene_stack_push_pop_replace_and_visible():
+    log = []
+    st = SceneStack()
+    a, b, c, d = (Rec(None, n, log, overlay=n in "cd") for n in "abcd")
+    assert st.top is None and st.visible() == []
+    st.push(a)
+    st.push(b)
+    assert st.top is b and len(st) == 2
+    st.push(c)
+    st.push(d)
+    assert st.visible() == [b, c, d]  # overlays over the topmost opaque scene
+    assert st.pop() is d
+    st.replace(Rec(None, "e", log))
+    assert [s.name for s in st.scenes] == ["a", "b", "e"] and st.visible()[0].name == "e"
+    assert log == [("up", "a"), ("up", "b"), ("up", "c"), ("up", "d"), ("down", "d"), ("down", "c"), ("up", "e")]
+    st.clear()
+    assert len(st) == 0
+    with pytest.raises(IndexError):
+        st.pop()
+
+
+# ------------------------------------------------------------------------ clock
+class FakeSim:
+    """Records run_until; the snapshot carries only what the clock reads."""
+
+    def __init__(self, real):
+        self.real = real
+        self.calls = []
+
+    def snapshot(self):
+        return self.real.snapshot()
+
+    def run_until(self, t):
+        assert t > self.real.snapshot().time, "asked to run to a time not after now"
+        self.calls.append(t)
+        return self.real.run_until(t)
+
+
+def test_clock_advances_by_fixed_steps_and_never_while_paused(recall):
+    sim = FakeSim(Simulation(recall, 1))
+    clock = SimClock(sim, minutes_per_second=3.0)
+    assert clock.update(TICK * 0.5) == 0 and sim.calls == []  # less than one step accumulates
+    assert clock.update(TICK * 0.5) == 1
+    assert clock.snap.time == pytest.approx(3.0 * TICK)
+    clock.set_speed(4)
+    n = clock.update(TICK * 3)
+    assert n == 3 and clock.snap.time == pytest.approx(3.0 * TICK * (1 + 3 * 4))
+    steps = [b - a for a, b in zip(sim.calls, sim.calls[1:])]
+    assert steps == pytest.approx([3.0 * TICK * 4] * 3)
+    clock.toggle_pause()
+    before = len(sim.calls)
+    for _ in range(50):
+        assert clock.update(0.1) == 0
+    assert len(sim.calls) == before
+    clock.toggle_pause()
+    clock.update(TICK)
+    assert len(sim.calls) == before + 1
+    with pytest.raises(ValueError):
+        clock.set_speed(3)
+
+
+def test_space_pauses_and_number_keys_set_speed(tmp_path):
+    app = make_app(tmp_path)
+    dash = start_run(app)
+    app.handle_event(key(pygame.K_SPACE))
+    t0 = dash.clock.snap.time
+    for _ in range(30):
+        app.update(TICK)
+    assert dash.clock.paused and dash.clock.snap.time == t0
+    app.handle_event(key(pygame.K_3))
+    assert not dash.clock.paused and dash.clock.speed == 4
+    app.update(TICK)
+    assert dash.clock.snap.time == pytest.approx(t0 + 2.0 * 4 * TICK)
+    # the speed buttons do the same with the mouse
+    pause = dash.speed_buttons()[0]
+    app.handle_event(click(pause.rect.center))
+    assert dash.clock.paused
+
+
+# ------------------------------------------------------------------------ cards
+def test_card_opens_overlay_choice_decides_and_pops(tmp_path):
+    app = make_app(tmp_path, speed=20.0)
+    dash = start_run(app)
+    card = run_until_card(app)
+    assert card.card_id == "recall" and card.overlay and app.stack.visible()[0] is dash
+    # while the card is open the clock runs at the card pace
+    t0 = dash.clock.snap.time
+    app.update(TICK)
+    assert dash.clock.snap.time == pytest.approx(t0 + 20.0 * CARD_PACE * TICK)
+    app.handle_event(key(pygame.K_2))  # quiet-fix
+    assert app.stack.top is dash
+    last = dash.session.decisions[-1]
+    assert (last["card"], last["option"], last["by"]) == ("recall", "quiet-fix", "trainee")
+    assert "recall" not in {c.id for c in dash.clock.snap.open_cards}
+    # a click on an option works too
+    card = run_until_card(app)
+    assert card.card_id == "statement"
+    app.handle_event(click(card.buttons()[0].rect.center))
+    assert dash.session.decisions[-1]["option"] == "apologise-now" and app.stack.top is dash
+
+
+def test_card_deadline_closes_overlay_with_the_default(tmp_path):
+    app = make_app(tmp_path, speed=20.0)
+    dash = start_run(app)
+    card = run_until_card(app)
+    view = card.view
+    for _ in range(100_000):
+        app.update(TICK)
+        if app.stack.top is not card:
+            break
+    assert dash.clock.snap.time >= view.deadline
+    d = dash.session.decisions[0]
+    assert (d["card"], d["option"], d["by"]) == ("recall", "wait", "timeout")
+    assert "Time ran out" in dash.toast
+
+
+# ---------------------------------------------------------------------- actions
+def test_action_buttons_disabled_on_cooldown_and_when_used_up(tmp_path):
+    app = make_app(tmp_path)
+    dash = start_run(app)
+    app.update(TICK)
+    buttons = {b.action: b for b in dash.action_buttons()}
+    assert all(b.enabled for b in buttons.values())
+    app.handle_event(click(buttons["social-update"].rect.center))
+    app.handle_event(key(pygame.K_q))  # faq, limit 1
+    buttons = {b.action: b for b in dash.action_buttons()}
+    assert not buttons["social-update"].enabled and "ready in 120 min" in buttons["social-update"].sub
+    assert not buttons["faq"].enabled and "used" in buttons["faq"].sub
+    n = len(dash.session.decisions)
+    app.handle_event(click(buttons["social-update"].rect.center))
+    app.handle_event(key(pygame.K_q))
+    assert len(dash.session.decisions) == n  # nothing happens on a greyed button
+    assert [d["action"] for d in dash.session.decisions] == ["social-update", "faq"]
+
+
+# ----------------------------------------------------------------------- debrief
+def _manual_run(sc, seed, steps):
+    """Independent re-run: run_until each time and decide or act there."""
+    sim = Simulation(sc, seed)
+    for t, kind, ident, option in steps:
+        sim.run_until(t)
+        if kind == "card":
+            sim.decide(ident, option)
+        else:
+            sim.act(ident)
+    return sim.result().to_dict()["total_loss"]
+
+
+def test_debrief_counterfactuals_equal_independent_reruns(recall):
+    sim = Simulation(recall, 7)
+    sim.run_until(61.5)
+    sim.decide("recall", "full-recall")
+    sim.run_until(80.25)
+    sim.act("faq")
+    sim.run_until(90.0)
+    sim.decide("statement", "later")
+    res = sim.result().to_dict()
+    out = counterfactuals(recall, 7, res["decisions"], res["events"])
+    rows = {r.id: r for r in out.rows}
+    played = [(61.5, "card", "recall", "full-recall"), (80.25, "action", "faq", None), (90.0, "card", "statement", "later")]
+    assert _manual_run(recall, 7, played) == res["total_loss"]
+    for alt in ("quiet-fix", "wait"):
+        want = _manual_run(recall, 7, [(61.5, "card", "recall", alt)] + played[1:])
+        assert rows["recall"].variants[alt] == pytest.approx(want, abs=1e-6)
+    want = _manual_run(recall, 7, [played[0], played[2]])
+    assert rows["faq"].variants["without"] == pytest.approx(want, abs=1e-6)
+    for alt in ("apologise-now", "no-comment"):
+        want = _manual_run(recall, 7, played[:2] + [(90.0, "card", "statement", alt)])
+        assert rows["statement"].variants[alt] == pytest.approx(want, abs=1e-6)
+    assert out.hands_off == Simulation(recall, 7).result().to_dict()["total_loss"]  # every card times out
+    assert rows["recall"].debrief.startswith("Recalling early")
+
+
+# ------------------------------------------------------------------------- draw
+def _state(sim):
+    s = sim.snapshot()
+    return (sim.steps, sim.env.now, s.total_loss, s.reputation, dict(s.queues), dict(s.backlog), s.open_cards,
+            s.actions, len(sim.log.events), s.recent_posts)
+
+
+def test_drawing_any_scene_leaves_the_simulation_alone(tmp_path):
+    app = make_app(tmp_path, speed=20.0)
+    surface = pygame.Surface((1280, 720))
+    app.draw(surface)  # briefing over the menu
+    dash = start_run(app)
+    sim = dash.session.sim
+    for _ in range(5):
+        app.update(TICK)
+    before = _state(sim)
+    app.draw(surface)
+    assert _state(sim) == before
+    run_until_card(app)
+    before = _state(sim)
+    app.draw(surface)
+    assert _state(sim) == before
+    app.handle_event(key(pygame.K_ESCAPE))
+    assert isinstance(app.stack.top, ConfirmScene)
+    before = _state(sim)
+    app.draw(surface)
+    for _ in range(10):
+        app.update(TICK)  # the confirmation holds the clock
+    assert _state(sim) == before
+
+
+# ------------------------------------------------------------------ play-through
+@pytest.fixture
+def display():
+    pygame.display.init()
+    yield pygame.display.set_mode((1280, 720))
+    pygame.display.quit()
+
+
+def test_scripted_play_through_saves_a_replayable_run(tmp_path, recall, display):
+    app = make_app(tmp_path, speed=30.0, seed=11)
+    dash = start_run(app)
+    choices = {"recall": pygame.K_1, "statement": pygame.K_1, "staffing": pygame.K_2}
+    acted = False
+    for i in range(200_000):
+        top = app.stack.top
+        if isinstance(top, DebriefScene):
+            break
+        if isinstance(top, CardScene) and top.card_id in choices:
+            pygame.event.post(key(choices[top.card_id]))
+        if not acted and dash.clock.snap.time > 150:
+            pygame.event.post(key(pygame.K_w))  # the call script
+            acted = True
+        for ev in pygame.event.get():
+            app.handle_event(ev)
+        app.update(TICK)
+    debrief = app.stack.top
+    assert isinstance(debrief, DebriefScene)
+    assert debrief.work()
+    app.draw(display)
+    pygame.display.flip()
+    save = tmp_path / "save.json"
+    assert app.session.saved == save and save.is_file()
+    data = json.loads(save.read_text())
+    assert data["seed"] == 11 and data["policy"] is None
+    by = {d.get("card") or d.get("action"): d["by"] for d in data["decisions"]}
+    assert by["recall"] == "trainee" and by["script"] == "trainee"
+    out = tmp_path / "replay.json"
+    assert main(["run", "--replay", str(save), "--json", str(out)]) == 0
+    replayed = json.loads(out.read_text())
+    played = dict(debrief.result)
+    replayed.pop("policy")
+    played.pop("policy", None)
+    assert replayed == played
+    assert data["total_loss"] == played["total_loss"]
+    # the debrief rows cover every decision, with numbers for each alternative
+    assert len(debrief.rows) == len(played["decisions"])
+    app.handle_event(key(pygame.K_RETURN))
+    assert isinstance(app.stack.top, MenuScene)
+
+
+def test_leaving_early_asks_then_saves_and_returns_to_menu(tmp_path):
+    app = make_app(tmp_path, speed=20.0)
+    dash = start_run(app)
+    for _ in range(20):
+        app.update(TICK)
+    app.handle_event(key(pygame.K_ESCAPE))
+    app.handle_event(key(pygame.K_ESCAPE))  # "keep playing"
+    assert app.stack.top is dash
+    app.handle_event(key(pygame.K_ESCAPE))
+    app.handle_event(key(pygame.K_y))
+    assert isinstance(app.stack.top, MenuScene)
+    data = json.loads((tmp_path / "save.json").read_text())
+    assert data["total_loss"] is None and data["scenario"]["id"] == "product-recall"
+    out = tmp_path / "r.json"
+    assert main(["run", "--replay", str(tmp_path / "save.json"), "--json", str(out)]) == 0
+
+
+def test_menu_lists_bundled_scenarios_and_opens_one(tmp_path):
+    app = make_app(tmp_path, file=None)
+    menu = app.stack.top
+    assert isinstance(menu, MenuScene)
+    names = [p.name for p, sc, _ in menu.entries]
+    assert names[0] == "default.yaml" and "product-recall.yaml" in names
+    app.handle_event(key(pygame.K_DOWN))
+    app.handle_event(key(pygame.K_RETURN))
+    assert isinstance(app.stack.top, BriefingScene)
+    app.handle_event(key(pygame.K_ESCAPE))
+    assert app.stack.top is menu
+    app.handle_event(key(pygame.K_ESCAPE))
+    assert not app.running
+
+
+# ------------------------------------------------------------------- fonts, CLI
+def test_cjk_text_renders_with_real_glyphs_and_wraps():
+    from crisissim.game.fonts import Fonts, font_path, wrap
+
+    pygame.font.init()
+    assert font_path() is not None and font_path().stat().st_size < 10_000_000
+    f = Fonts(pygame).get(20)
+    a, b = f.render("电", True, (255, 255, 255)), f.render("水", True, (255, 255, 255))
+    assert pygame.image.tobytes(a, "RGBA") != pygame.image.tobytes(b, "RGBA")  # not the same box
+    text = "A full recall costs 450,000 CNY.\n\n一位顾客发布视频，显示本公司电水壶\n过热。工程部确认第42批次温控器存在缺陷。"
+    lines = wrap(text, f, 200)
+    assert all(f.size(line)[0] <= 200 for line in lines)
+    assert "".join(lines).replace(" ", "") == "Afullrecallcosts450,000CNY.一位顾客发布视频，显示本公司电水壶过热。工程部确认第42批次温控器存在缺陷。"
+    assert not any(line.startswith("，") or line.startswith("。") for line in lines)
+
+
+def test_play_without_pygame_is_one_line(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "pygame", None)  # import pygame raises ImportError
+    assert main(["play"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "crisissim: error: pygame-ce is not installed (pip install 'crisissim[game]')"
+
+
+def test_play_rejects_bad_flags(capsys, tmp_path):
+    assert main(["play", "--windowed", "big"]) == 2
+    assert main(["play", "--speed", "0"]) == 2
+    assert main(["play", str(tmp_path / "missing.yaml")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and "--windowed" in err[0] and "--speed" in err[1]
+
+
+def test_import_crisissim_game_does_not_import_pygame():
+    import subprocess
+
+    code = "import sys, crisissim, crisissim.game, crisissim.game.clock, crisissim.game.counterfactual; print('pygame' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"
