@@ -13,10 +13,12 @@ import pygame
 from crisissim.engine import DecisionError
 from crisissim.game import theme
 from crisissim.game.stack import Scene
+from crisissim.game.fonts import wrap
 from crisissim.game.widgets import Button, bar, money, paragraph, text
 
 CARD_PACE = 0.25
-BOX = pygame.Rect(250, 80, 780, 560)
+WIDTH = 780
+OPTION_H = 62
 
 
 def _duration(minutes: float) -> str:
@@ -44,6 +46,24 @@ class CardScene(Scene):
         self.spec = next(c for c in self.session.scenario.decisions if c.id == card_id)
         self.view = self._view()
         self.closed = False
+        self._layout()
+
+    def _layout(self) -> None:
+        """Box and rows sized to the title, the prompt and the options (canvas pixels)."""
+        f = self.app.fonts
+        inner = WIDTH - 48
+        title_h = min(2, len(wrap(self.spec.title, f.get(24, bold=True), inner))) * f.get(24, bold=True).get_linesize()
+        prompt_lines = min(8, len(wrap(self.spec.prompt, f.get(17), inner)))
+        self.prompt_h = prompt_lines * f.get(17).get_linesize()
+        n = len(self.spec.options)
+        self.option_h = OPTION_H if n <= 5 else max(40, 330 // n)
+        h = 38 + title_h + 8 + self.prompt_h + 16 + 40 + n * (self.option_h + 8) + 34
+        self.box = pygame.Rect(0, 0, WIDTH, min(h, 700))
+        self.box.center = (640, 360)
+        self.title_y = self.box.y + 38
+        self.prompt_y = self.title_y + title_h + 8
+        self.count_y = self.prompt_y + self.prompt_h + 16
+        self.options_y = self.count_y + 40
 
     def _view(self):
         return next((c for c in self.session.clock.snap.open_cards if c.id == self.card_id), None)
@@ -51,18 +71,18 @@ class CardScene(Scene):
     def buttons(self) -> list[Button]:
         cur = self.session.scenario.meta.currency
         out = []
-        n = len(self.spec.options)
-        h = min(62, (250 - (n - 1) * 8) // max(1, n))
-        y = BOX.y + 270
+        h = self.option_h
+        y = self.options_y
+        box = self.box
         for i, o in enumerate(self.spec.options):
-            bits = [money(o.cost, cur) if o.cost else "no direct cost"]
+            bits = [money(o.cost, cur) if o.cost else "no up-front cost"]
             if o.delay:
                 bits.append(f"takes effect after {_duration(o.delay)}")
             if o.duration:
                 bits.append(f"lasts {_duration(o.duration)}")
             if o.id == self.spec.default:
                 bits.append("default if time runs out")
-            out.append(Button((BOX.x + 24, y, BOX.width - 48, h), f"{i + 1}.  {o.label}",
+            out.append(Button((box.x + 24, y, box.width - 48, h), f"{i + 1}.  {o.label}",
                               pygame.K_1 + i if i < 9 else None, sub=" · ".join(bits), action=o.id))
             y += h + 8
         return out
@@ -116,21 +136,22 @@ class CardScene(Scene):
         veil = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
         veil.fill(theme.SHADE)
         surface.blit(veil, (0, 0))
-        pygame.draw.rect(surface, theme.PANEL, BOX, border_radius=10)
-        pygame.draw.rect(surface, theme.ACCENT, BOX, 2, border_radius=10)
-        x, w = BOX.x + 24, BOX.width - 48
-        text(surface, f.get(14), "DECISION", (x, BOX.y + 16), theme.ACCENT)
-        y = paragraph(surface, f.get(24, bold=True), self.spec.title, (x, BOX.y + 38, w, 66), theme.TEXT, max_lines=2)
-        paragraph(surface, f.get(17), self.spec.prompt, (x, y + 8, w, BOX.y + 200 - y), theme.TEXT)
+        box = self.box
+        pygame.draw.rect(surface, theme.PANEL, box, border_radius=10)
+        pygame.draw.rect(surface, theme.ACCENT, box, 2, border_radius=10)
+        x, w = box.x + 24, box.width - 48
+        text(surface, f.get(14), "DECISION", (x, box.y + 16), theme.ACCENT)
+        paragraph(surface, f.get(24, bold=True), self.spec.title, (x, self.title_y, w, self.prompt_y - self.title_y), theme.TEXT, max_lines=2)
+        paragraph(surface, f.get(17), self.spec.prompt, (x, self.prompt_y, w, self.prompt_h), theme.TEXT)
         v = self.view
         if v is not None:
             left = v.deadline - self.session.clock.snap.time
             total = max(v.deadline - v.shown, 1e-9)
             share = left / total
             colour = theme.level_colour(1 - share)
-            text(surface, f.get(16), f"{countdown(left)} simulated minutes left", (x, BOX.y + 214), colour)
-            text(surface, f.get(13), f"the clock runs at {CARD_PACE:g}× while you decide", (x + w, BOX.y + 217), theme.FAINT, "topright")
-            bar(surface, (x, BOX.y + 240, w, 10), share, colour)
+            text(surface, f.get(16), f"{countdown(left)} simulated minutes left", (x, self.count_y), colour)
+            text(surface, f.get(13), f"the clock runs at {CARD_PACE:g}× while you decide", (x + w, self.count_y + 3), theme.FAINT, "topright")
+            bar(surface, (x, self.count_y + 26, w, 10), share, colour)
         for b in self.buttons():
             b.draw(surface, f, self.app.mouse, size=17)
-        text(surface, f.get(13), "Press 1–9 or click an option", (BOX.centerx, BOX.bottom - 16), theme.FAINT, "midbottom")
+        text(surface, f.get(13), "Press 1–9 or click an option", (box.centerx, box.bottom - 10), theme.FAINT, "midbottom")

@@ -68,7 +68,7 @@ class DashboardScene(Scene):
         if k == "inject":
             self.feed.append((t, "▲ " + e["title"], theme.BAD))
             if e.get("text"):
-                self.feed.append((t, "    " + e["text"], theme.MUTED))
+                self.feed.append((t, e["text"], theme.MUTED))
         elif k == "card_shown":
             self.feed.append((t, "Decision card: " + e["title"], theme.ACCENT))
         elif k == "decision":
@@ -84,7 +84,7 @@ class DashboardScene(Scene):
             if key not in self._effects_seen:
                 self._effects_seen.add(key)
                 what = "takes effect" if k == "effect_start" else "ends"
-                self.feed.append((t, f"  {self.sources.get(e['source'], e['source'])} {what}", theme.MUTED))
+                self.feed.append((t, f"{self.sources.get(e['source'], e['source'])} {what}", theme.MUTED))
         del self.feed[:-60]
 
     def say(self, message: str) -> None:
@@ -168,7 +168,7 @@ class DashboardScene(Scene):
             label = f"[{key}] {a.label}" if key else a.label
             out.append(Button((inner.x + c * (w + 8), inner.y + r * (h + 6), w, h), label,
                               ACTION_KEYS[i] if i < len(ACTION_KEYS) else None, enabled=a.ready and not self.clock.finished,
-                              sub=f"{money(a.cost, cur)} · {state}", action=a.id))
+                              sub=f"{money(a.cost, cur) if a.cost else 'no direct cost'} · {state}", action=a.id))
         return out
 
     def handle_event(self, event) -> None:
@@ -337,14 +337,14 @@ class DashboardScene(Scene):
     def _events(self, surface, f) -> None:
         inner = panel(surface, (848, 70, 420, 400), "Events (newest first)", f.get(15))
         font = f.get(14)
-        lh = font.get_linesize() + 2
+        lh = font.get_linesize()
         y = inner.y
         for t, line, colour in reversed(self.feed):
             if y + lh > inner.bottom:
                 break
             text(surface, font, clock_text(t), (inner.x, y), theme.FAINT)
-            text(surface, font, line, (inner.x + 46, y), colour, width=inner.width - 46)
-            y += lh
+            lines = 2 if y + 2 * lh <= inner.bottom else 1
+            y = paragraph(surface, font, line.strip(), (inner.x + 46, y, inner.width - 46, lines * lh), colour, max_lines=lines) + 3
         if not self.feed:
             text(surface, font, "Quiet so far.", inner.topleft, theme.FAINT)
 

@@ -154,9 +154,11 @@ class DebriefScene(Scene):
             return
         cur = sc.meta.currency
         diff = self.hands_off - d["total_loss"]
-        text(surface, f.get(15), f"Left alone (every card its default, no actions) the day would have lost {money(self.hands_off, cur)}: "
-             f"your play {'saved' if diff >= 0 else 'cost'} {money(abs(diff), cur)}.", inner.topleft,
-             theme.GOOD if diff >= 0 else theme.BAD, width=inner.width)
+        verdict = ("your play ended the same" if abs(diff) < 0.5 else
+                   f"your play {'saved' if diff > 0 else 'cost'} {money(abs(diff), cur)}")
+        text(surface, f.get(15), f"Left alone (every card its default, no actions) the day would have lost "
+             f"{money(self.hands_off, cur)}: {verdict}.", inner.topleft,
+             theme.MUTED if abs(diff) < 0.5 else theme.GOOD if diff > 0 else theme.BAD, width=inner.width)
         inner = pygame.Rect(inner.x, inner.y + 30, inner.width, inner.height - 30)
         clip = surface.get_clip()
         surface.set_clip(inner)
