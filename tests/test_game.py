@@ -10,7 +10,6 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import json
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -124,12 +123,12 @@ def test_clock_advances_by_fixed_steps_and_never_while_paused(recall):
     clock = SimClock(sim, minutes_per_second=3.0)
     assert clock.update(TICK * 0.5) == 0 and sim.calls == []  # less than one step accumulates
     assert clock.update(TICK * 0.5) == 1
-    assert clock.snap.time == pytest.approx(3.0 * TICK)
+    assert clock.snap.time == pytest.approx(3.0 * TICK, abs=1e-6)
     clock.set_speed(4)
     n = clock.update(TICK * 3)
-    assert n == 3 and clock.snap.time == pytest.approx(3.0 * TICK * (1 + 3 * 4))
+    assert n == 3 and clock.snap.time == pytest.approx(3.0 * TICK * (1 + 3 * 4), abs=1e-6)
     steps = [b - a for a, b in zip(sim.calls, sim.calls[1:])]
-    assert steps == pytest.approx([3.0 * TICK * 4] * 3)
+    assert steps == pytest.approx([3.0 * TICK * 4] * 3, abs=1e-6)
     clock.toggle_pause()
     before = len(sim.calls)
     for _ in range(50):
@@ -153,7 +152,7 @@ def test_space_pauses_and_number_keys_set_speed(tmp_path):
     app.handle_event(key(pygame.K_3))
     assert not dash.clock.paused and dash.clock.speed == 4
     app.update(TICK)
-    assert dash.clock.snap.time == pytest.approx(t0 + 2.0 * 4 * TICK)
+    assert dash.clock.snap.time == pytest.approx(t0 + 2.0 * 4 * TICK, abs=1e-6)
     # the speed buttons do the same with the mouse
     pause = dash.speed_buttons()[0]
     app.handle_event(click(pause.rect.center))
@@ -169,7 +168,7 @@ def test_card_opens_overlay_choice_decides_and_pops(tmp_path):
     # while the card is open the clock runs at the card pace
     t0 = dash.clock.snap.time
     app.update(TICK)
-    assert dash.clock.snap.time == pytest.approx(t0 + 20.0 * CARD_PACE * TICK)
+    assert dash.clock.snap.time == pytest.approx(t0 + 20.0 * CARD_PACE * TICK, abs=1e-6)
     app.handle_event(key(pygame.K_2))  # quiet-fix
     assert app.stack.top is dash
     last = dash.session.decisions[-1]

@@ -76,7 +76,7 @@ class SimClock:
         """One step: ``minutes`` of simulated time (capped at the end of the run)."""
         sim = self.sim
         now = self.snap.time
-        target = min(now + minutes, self.snap.duration)
+        target = min(round(now + minutes, 6), self.snap.duration)  # whole microminutes: tidy save files
         if target > now:
             self.snap = sim.run_until(target)
             self.steps += 1
