@@ -357,6 +357,7 @@ def test_menu_lists_bundled_scenarios_and_opens_one(tmp_path):
     assert isinstance(menu, MenuScene)
     names = [p.name for p, sc, _ in menu.entries]
     assert names[0] == "default.yaml" and "product-recall.yaml" in names
+    app.draw(pygame.Surface((1280, 720)))
     app.handle_event(key(pygame.K_DOWN))
     app.handle_event(key(pygame.K_RETURN))
     assert isinstance(app.stack.top, BriefingScene)
