@@ -398,6 +398,20 @@ class Simulation:
         self.finished = True
 
     # ---------------------------------------------------------------- reading
+    @property
+    def now(self) -> float:
+        """The simulation clock (minutes)."""
+        return self.env.now
+
+    @property
+    def decisions(self) -> list[dict]:
+        """The replayable decision log so far (copies): ``t``, ``step``, ``card``/``action``, ``option``, ``by``."""
+        return [dict(d) for d in self.director.decisions]
+
+    def events_since(self, index: int) -> list[dict]:
+        """Events logged from position ``index`` on (read ``len`` of all so far with ``events_since(0)``)."""
+        return self.log.events[index:]
+
     def total_loss(self, now: float | None = None) -> float:
         """Total loss so far (money)."""
         return sum(self.loss_parts(now).values())

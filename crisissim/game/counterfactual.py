@@ -86,11 +86,12 @@ def replay(scenario, seed: int, plan: list[Step]) -> Simulation:
     seen = 0
     shown: set[str] = set()
     while not sim.finished:
-        now = sim.env.now
-        for e in sim.log.events[seen:]:
+        now = sim.now
+        new = sim.events_since(seen)
+        for e in new:
             if e["kind"] == "card_shown":
                 shown.add(e["id"])
-        seen = len(sim.log.events)
+        seen += len(new)
         open_cards = {c.id: c for c in sim.snapshot().open_cards}
         due, keep, waiting, nxt = [], [], False, sim.duration
         for k, s in todo:

@@ -35,7 +35,7 @@ class Session:
     @property
     def decisions(self) -> list[dict]:
         """The replayable decision log so far (cards and actions, with their steps)."""
-        return [dict(d) for d in self.sim.director.decisions]
+        return self.sim.decisions
 
     def save(self) -> Path:
         """Write the save file atomically (total loss only for a finished run); return its path."""

@@ -57,7 +57,7 @@ class DashboardScene(Scene):
     # -------------------------------------------------------------- state
     def sync(self) -> None:
         """Take new engine events into the feed (after the clock moved or a choice)."""
-        events = self.session.sim.log.events
+        events = self.session.sim.events_since(0)
         for e in events[self._seen:]:
             self._feed(e)
         self._seen = len(events)
