@@ -79,3 +79,38 @@ def fake_replicate(scenario, seed, policy=None):
           "service_level": sl, "asa": np.full(k, float(w.mean())), "occupancy": np.full(k, 0.9),
           "backlog": np.zeros(k)}
     return FakeResult(m, iv)
+
+
+KILL_DIR_ENV = "CRISISSIM_TEST_KILL_DIR"
+
+
+def kill_once_replicate(scenario, seed, policy=None):
+    """``fake_replicate``, except that the process dies (``os._exit(1)``) the first time it
+    meets a (level, seed) listed in ``$CRISISSIM_TEST_KILL_DIR/targets``.
+
+    A marker file per target, created before dying, makes the retry succeed; the directory comes
+    from the environment so forked pool workers and spawned Dask workers both see it.
+    """
+    import os
+    from pathlib import Path
+
+    d = os.environ.get(KILL_DIR_ENV)
+    if d:
+        size = next(iter(scenario.pools.values())).size
+        key = f"{size}-{seed}"
+        if key in (Path(d) / "targets").read_text().split():
+            try:
+                fd = os.open(Path(d) / f"died-{key}", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                pass  # already died once for this one: run normally
+            else:
+                os.close(fd)
+                os._exit(1)
+    return fake_replicate(scenario, seed, policy)
+
+
+def always_die_replicate(scenario, seed, policy=None):
+    """A replicate whose process always dies: the study must give up, not loop."""
+    import os
+
+    os._exit(1)

@@ -3,7 +3,9 @@
 An executor takes a list of :class:`~crisissim.study.worker.Task` and yields each finished
 :class:`~crisissim.study.worker.Batch` as it completes (any order). A batch whose worker dies
 is run again (the local pool is rebuilt; Dask reschedules or we resubmit); the caller keys
-results by (level, rep), so a batch that finishes twice is never counted twice.
+results by (level, rep), so a batch that finishes twice is never counted twice. Workers that
+keep dying give up after ``RETRIES`` retries with a one-line :class:`StudyError` (local pool:
+``RETRIES`` + 1 breakages in a row with no batch finishing; Dask: per batch).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Iterator, Protocol
 from crisissim.study.grid import StudyError
 from crisissim.study.worker import Batch, Task, run_batch
 
-RETRIES = 3
+CONNECT_TIMEOUT = "20s"  # how long to try to reach a --scheduler address
+RETRIES = 3  # retries of a batch (Dask) or of the pool with no progress in between (local)
 
 
 class Executor(Protocol):
@@ -50,6 +53,7 @@ class LocalExecutor:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.start_method = start_method
         self._pool: ProcessPoolExecutor | None = None
+        self.restarts = 0  # pools rebuilt after a worker died
         if self.workers > 1:
             self._get_pool().submit(int).result()  # start the workers now
 
@@ -68,27 +72,38 @@ class LocalExecutor:
                 yield run_batch(t)
             return
         pending = dict(enumerate(tasks))
-        tries = 0
+        fails = 0  # pool breakages since a batch last finished
         while pending:
             pool = self._get_pool()
-            futures = {pool.submit(run_batch, t): i for i, t in pending.items()}
+            futures = {}
             try:
+                for i, t in pending.items():  # submit() raises too if a worker already died
+                    futures[pool.submit(run_batch, t)] = i
                 while futures:
                     done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                    for f in done:
-                        i = futures.pop(f)
+                    for f in sorted(done, key=lambda f: f.exception() is not None):  # results first
                         batch = f.result()
-                        del pending[i]
+                        del pending[futures.pop(f)]
+                        fails = 0
                         yield batch
             except BrokenProcessPool:
-                tries += 1
-                self._shutdown(cancel=True)
-                if tries > RETRIES:
-                    raise StudyError(f"worker processes died {tries} times; giving up") from None
+                # A worker died (killed, out of memory, os._exit): every unfinished future of this
+                # pool failed with it. Keep what did finish, rebuild the pool, resubmit the rest.
+                for f, i in futures.items():
+                    if f.done() and not f.cancelled() and f.exception() is None:
+                        del pending[i]
+                        fails = 0
+                        yield f.result()
+                self._shutdown(cancel=True, join=True)  # reap the dead pool's processes
+                fails += 1
+                self.restarts += 1
+                if fails > RETRIES:
+                    raise StudyError(f"a worker process died {fails} times in a row without finishing a batch "
+                                     "(out of memory? a crash in the engine?); giving up") from None
 
-    def _shutdown(self, cancel: bool) -> None:
+    def _shutdown(self, cancel: bool, join: bool = False) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+            self._pool.shutdown(wait=join or not cancel, cancel_futures=cancel)
             self._pool = None
 
     def close(self) -> None:
@@ -110,12 +125,14 @@ class DaskExecutor:
         self._cluster = None
         if address in (None, "local"):
             n = max(1, workers or os.cpu_count() or 1)
+            # no dashboard; its HTTP server (health routes) on a free port, not a busy 8787 (a warning)
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                                         dashboard_address=None, silence_logs=40)
+                                         dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                                         silence_logs=40)
             self._client = Client(self._cluster)
         else:
             try:
-                self._client = Client(address, timeout="20s")
+                self._client = Client(address, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as e:
                 raise StudyError(f"cannot reach Dask scheduler {address}: {e}") from None
         self.workers = max(1, sum(self._client.nthreads().values()) or (workers or 1))
@@ -130,12 +147,23 @@ class DaskExecutor:
             i = futures.pop(f)
             try:
                 batch = f.result()
-            except Exception as e:  # KilledWorker, lost connection: resubmit the same batch
-                if type(e).__name__ not in ("KilledWorker", "CommError", "FutureCancelledError", "CancelledError") \
-                        or tries[i] >= RETRIES:
+            except Exception as e:
+                name, t = type(e).__name__, tasks[i]
+                where = f"level {t.level} " + (f"rep {t.reps[0]}" if len(t.reps) == 1 else
+                                               f"reps {t.reps[0]}..{t.reps[-1]}")
+                if name == "KilledWorker":  # the scheduler already rescheduled it allowed-failures times
+                    n = getattr(e, "allowed_failures", None)
+                    times = f"{n + 1} times" if isinstance(n, int) else "repeatedly"
+                    raise StudyError(f"Dask workers died {times} running {where} (out of memory? a crash in the "
+                                     "engine?); giving up") from None
+                if name not in ("CommError", "FutureCancelledError", "CancelledError"):
                     raise
+                # lost connection, or cancelled by a scheduler restart: submit the same batch again
+                if tries[i] >= RETRIES:
+                    msg = (str(e).strip().splitlines() or [""])[0]
+                    raise StudyError(f"Dask lost {where} {tries[i] + 1} times ({name}: {msg}); giving up") from None
                 tries[i] += 1
-                g = self._client.submit(run_batch, tasks[i], pure=False, retries=RETRIES)
+                g = self._client.submit(run_batch, t, pure=False, retries=RETRIES)
                 futures[g] = i
                 ac.add(g)
                 continue

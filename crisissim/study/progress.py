@@ -60,8 +60,8 @@ class Progress:
         pct = int(100 * self.done / self.total) if self.total else 0
         if now - self._last >= self._plain_every or pct // 10 > self._last_pct // 10 or self.done >= self.total:
             self._last, self._last_pct = now, pct
-            left = (self.total - self.done) / self.rate if self.rate > 0 else float("nan")
-            print(f"study: {self.done}/{self.total} reps ({pct}%), {self.rate:.1f} reps/s, ETA {left:.0f}s",
+            eta = f"{(self.total - self.done) / self.rate:.0f}s" if self.rate > 0 else "?"
+            print(f"study: {self.done}/{self.total} reps ({pct}%), {self.rate:.1f} reps/s, ETA {eta}",
                   file=self.stream, flush=True)
 
     def close(self) -> None:
