@@ -11,26 +11,15 @@ import csv
 import io
 import json
 import math
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crisissim.fileio import write_atomic
+
 if TYPE_CHECKING:
     from crisissim.study.run import StudyResult
-
-
-def atomic_write(path: Path, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` via a temp file in the same directory and ``os.replace``."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data.encode() if isinstance(data, str) else data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
 
 
 def fmt(x: Any) -> str:
@@ -139,11 +128,11 @@ def write_replications(result: "StudyResult", out: Path) -> Path:
         w.writerow(names)
         for r in rows:
             w.writerow([repr(float(x)) if isinstance(x, (float, np.floating)) else x for x in r])
-        return atomic_write(out / "replications.csv", buf.getvalue())
+        return write_atomic(out / "replications.csv", buf.getvalue())
     arrays = {k: pa.array(v.tolist() if v.dtype == object else v) for k, v in cols.items()}
     sink = pa.BufferOutputStream()
     pq.write_table(pa.table(arrays), sink)
-    return atomic_write(out / "replications.parquet", sink.getvalue().to_pybytes())
+    return write_atomic(out / "replications.parquet", sink.getvalue().to_pybytes())
 
 
 def write_all(result: "StudyResult", out: Path, plots: bool = True) -> list[Path]:
@@ -153,10 +142,10 @@ def write_all(result: "StudyResult", out: Path, plots: bool = True) -> list[Path
 
     out.mkdir(parents=True, exist_ok=True)
     files = [write_replications(result, out),
-             atomic_write(out / "summary.csv", summary_csv(result)),
-             atomic_write(out / "summary.json", summary_json(result)),
-             atomic_write(out / "intervals.csv", intervals_csv(result))]
+             write_atomic(out / "summary.csv", summary_csv(result)),
+             write_atomic(out / "summary.json", summary_json(result)),
+             write_atomic(out / "intervals.csv", intervals_csv(result))]
     pngs, note = write_plots(result, out) if plots else ([], "plots not requested")
     files += pngs
-    files.append(atomic_write(out / "report.md", report_md(result, [p.name for p in pngs], note)))
+    files.append(write_atomic(out / "report.md", report_md(result, [p.name for p in pngs], note)))
     return files

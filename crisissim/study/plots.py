@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crisissim.study.output import atomic_write
+from crisissim.fileio import write_atomic
 
 if TYPE_CHECKING:
     from crisissim.study.run import StudyResult
@@ -35,7 +35,7 @@ def _series(result: "StudyResult") -> tuple[str, list[tuple[str, list[float], li
 def _save(fig, path: Path) -> Path:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
-    return atomic_write(path, buf.getvalue())
+    return write_atomic(path, buf.getvalue())
 
 
 def write_plots(result: "StudyResult", out: Path) -> tuple[list[Path], str | None]:
