@@ -29,7 +29,7 @@ def test_responsive_team_loses_less_than_doing_nothing(name):
     script = SCEN / "policies" / f"{name}-responsive.yaml"
     default, responsive = [], []
     for seed in range(4):
-        default.append(Simulation(sc, seed, "default").result().to_dict())
+        default.append(Simulation(sc, seed, resolve("default", sc, seed)).result().to_dict())
         responsive.append(Simulation(sc, seed, resolve(f"scripted:{script}", sc, seed)).result().to_dict())
     diff = [d["total_loss"] - r["total_loss"] for d, r in zip(default, responsive)]
     assert np.mean(diff) > 0, diff

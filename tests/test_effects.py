@@ -15,8 +15,15 @@ import numpy as np
 import pytest
 
 from crisissim.engine import Simulation
-from crisissim.policy import ScriptedPolicy
+from crisissim.policy import ScriptedPolicy, resolve
 from crisissim.scenario.schema import Scenario
+
+
+def make_sim(scenario, seed, policy=None, **kw):
+    """A Simulation whose policy may be given by name (resolved as the CLI does)."""
+    if isinstance(policy, str):
+        policy = resolve(policy, scenario, seed)
+    return Simulation(scenario, seed, policy, **kw)
 
 SEEDS = (1, 2, 3, 4)
 
@@ -79,7 +86,7 @@ def action(d: dict, effects: list, **extra) -> dict:
 
 
 def run(d: dict, seed: int, policy=None):
-    return Simulation(Scenario.model_validate(d), seed, policy)
+    return make_sim(Scenario.model_validate(d), seed, policy)
 
 
 def result(d: dict, seed: int, policy=None) -> dict:

@@ -21,6 +21,13 @@ from crisissim.policy import (
 )
 from crisissim.scenario.schema import Scenario
 
+
+def make_sim(scenario, seed, policy=None, **kw):
+    """A Simulation whose policy may be given by name (resolved as the CLI does)."""
+    if isinstance(policy, str):
+        policy = resolve(policy, scenario, seed)
+    return Simulation(scenario, seed, policy, **kw)
+
 SCENARIO = {
     "meta": {"id": "policy-test", "title": "Policy test", "duration": "6h", "seed": 3},
     "channels": {"phone": {"kind": "sync", "patience": {"dist": "exponential", "mean": 5}}},
@@ -82,7 +89,7 @@ def chosen(res):
 
 # ------------------------------------------------------------------ built-ins
 def test_default_policy_takes_every_default_at_once(sc):
-    res = Simulation(sc, 1, "default").result()
+    res = make_sim(sc, 1, "default").result()
     ds = decisions(res)
     assert chosen(res) == {"statement": "wait", "recall": "none", "comp": "no"}
     assert [d["t"] for d in ds] == [60.0, 120.0, 180.0]  # answered when shown, not at the deadline
@@ -93,25 +100,25 @@ def test_default_policy_takes_every_default_at_once(sc):
 def test_first_policy_takes_every_first_option(sc):
     p = resolve("first", sc, 1)
     assert isinstance(p, FirstPolicy) and p.name == "first"
-    assert chosen(Simulation(sc, 1, p).result()) == {"statement": "wait", "recall": "none", "comp": "no"}
+    assert chosen(make_sim(sc, 1, p).result()) == {"statement": "wait", "recall": "none", "comp": "no"}
     # first is not default when the default is not listed first
     alt = copy.deepcopy(SCENARIO)
     alt["decisions"][0]["default"] = "apologise-now"
     sc2 = Scenario.model_validate(alt)
-    assert chosen(Simulation(sc2, 1, "first").result())["statement"] == "wait"
-    assert chosen(Simulation(sc2, 1, "default").result())["statement"] == "apologise-now"
+    assert chosen(make_sim(sc2, 1, "first").result())["statement"] == "wait"
+    assert chosen(make_sim(sc2, 1, "default").result())["statement"] == "apologise-now"
 
 
 def test_no_policy_leaves_cards_to_the_deadline(sc):
-    res = Simulation(sc, 1).result()
+    res = make_sim(sc, 1).result()
     ds = decisions(res)
     assert [d["by"] for d in ds] == ["timeout"] * 3
     assert [d["t"] for d in ds] == [75.0, 135.0, 195.0]
 
 
 def test_random_is_reproducible_under_a_seed_and_varies_across_seeds(sc):
-    runs = {seed: chosen(Simulation(sc, seed, "random").result()) for seed in range(24)}
-    again = {seed: chosen(Simulation(sc, seed, "random").result()) for seed in range(24)}
+    runs = {seed: chosen(make_sim(sc, seed, "random").result()) for seed in range(24)}
+    again = {seed: chosen(make_sim(sc, seed, "random").result()) for seed in range(24)}
     assert runs == again
     assert len({tuple(sorted(c.items())) for c in runs.values()}) >= 4
     # every option of the four-option card turns up across seeds
@@ -123,10 +130,10 @@ def test_random_choices_share_no_randomness_with_the_engine(sc):
     # the run under "random" matches a scripted run with the same choices bit for bit:
     # the policy draws from its own stream and leaves every engine stream untouched
     for seed in (2, 7):
-        res = Simulation(sc, seed, "random").result()
+        res = make_sim(sc, seed, "random").result()
         pick = chosen(res)
         script = ScriptedPolicy(pick, [])
-        other = Simulation(sc, seed, script).result().to_dict()
+        other = make_sim(sc, seed, script).result().to_dict()
         mine = res.to_dict()
         for k in ("total_loss", "contacts", "wait", "reputation", "churned"):
             assert mine[k] == other[k]
@@ -172,7 +179,7 @@ def test_scripted_applies_mapped_options_and_timed_actions(sc, tmp_path):
         pol = resolve(spec, sc, 1)
         assert isinstance(pol, ScriptedPolicy) and pol.name == f"scripted:{path}"
         assert pol.scheduled_actions() == [(90.0, "overtime"), (120.0, "faq"), (240.0, "overtime")]
-    res = Simulation(sc, 4, f"scripted:{path}").result()
+    res = make_sim(sc, 4, f"scripted:{path}").result()
     d = res.to_dict()
     ds = d["decisions"]
     assert [(x["t"], x.get("card"), x.get("action"), x.get("option"), x["by"]) for x in ds] == [
@@ -202,14 +209,14 @@ def test_scripted_applies_mapped_options_and_timed_actions(sc, tmp_path):
     assert d["losses"]["actions"] == pytest.approx(1000 + 50000 + 500 + 200 + 500)
     assert d["losses"]["staff_overtime"] > 0
     # replaying the decision log reproduces the run
-    again = Simulation(sc, 4, replay=ds).result().to_dict()
+    again = make_sim(sc, 4, replay=ds).result().to_dict()
     assert again["total_loss"] == d["total_loss"] and again["contacts"] == d["contacts"]
 
 
 def test_scripted_run_differs_from_default_in_the_expected_direction(sc, tmp_path):
     path = write(tmp_path, PLAN)
-    base = Simulation(sc, 4, "default").result().to_dict()
-    plan = Simulation(sc, 4, str(path)).result().to_dict()
+    base = make_sim(sc, 4, "default").result().to_dict()
+    plan = make_sim(sc, 4, str(path)).result().to_dict()
     assert plan["contacts"]["deflected"] > 0 == base["contacts"]["deflected"]
     assert plan["wait"]["mean"] < base["wait"]["mean"]
     assert plan["reputation"]["final"] > base["reputation"]["final"]
@@ -219,8 +226,8 @@ def test_scripted_file_may_list_only_cards_or_only_actions(sc, tmp_path):
     p1 = write(tmp_path, "cards:\n  comp: large\n", "a.yaml")
     p2 = write(tmp_path, "actions:\n  - action: faq\n    at: 10\n", "b.yml")
     p3 = write(tmp_path, "cards:\nactions: []\n", "c.yaml")
-    assert chosen(Simulation(sc, 1, str(p1)).result())["comp"] == "large"
-    r2 = Simulation(sc, 1, str(p2)).result().to_dict()
+    assert chosen(make_sim(sc, 1, str(p1)).result())["comp"] == "large"
+    r2 = make_sim(sc, 1, str(p2)).result().to_dict()
     assert [(x["t"], x["action"]) for x in r2["decisions"] if "action" in x] == [(10.0, "faq")]
     pol = resolve(str(p3), sc, 1)
     assert pol.cards == {} and pol.scheduled_actions() == []
@@ -232,7 +239,7 @@ def test_scripted_ids_are_taken_as_written(tmp_path):
     data["decisions"][2]["options"][1]["id"] = "yes"
     sc = Scenario.model_validate(data)
     path = write(tmp_path, "cards: {comp: yes}\n")
-    assert chosen(Simulation(sc, 1, str(path)).result())["comp"] == "yes"
+    assert chosen(make_sim(sc, 1, str(path)).result())["comp"] == "yes"
 
 
 def err(sc, tmp_path, text, name="plan.yaml"):
@@ -323,7 +330,7 @@ def test_callable_policy_sees_snapshot_and_card(sc):
         seen.append((snapshot.time, card.id, snapshot.reputation))
         return card.options[-1].id
 
-    res = Simulation(sc, 1, resolve(planner, sc, 1)).result()
+    res = make_sim(sc, 1, resolve(planner, sc, 1)).result()
     assert chosen(res) == {"statement": "apologise-now", "recall": "full-recall", "comp": "huge"}
     assert [(t, c) for t, c, _ in seen] == [(60.0, "statement"), (120.0, "recall"), (180.0, "comp")]
     assert seen[0][2] < 70  # the snapshot is live: the 30m news story has hit reputation
@@ -342,7 +349,7 @@ def test_callable_with_a_name_and_scheduled_actions(sc):
 
     pol = resolve(Planner(), sc, 1)
     assert pol.name == "cautious"
-    d = Simulation(sc, 1, pol).result().to_dict()
+    d = make_sim(sc, 1, pol).result().to_dict()
     assert [(x["t"], x["action"]) for x in d["decisions"] if "action" in x] == [(30.0, "faq")]
 
     class Bad(Planner):
@@ -356,7 +363,7 @@ def test_callable_with_a_name_and_scheduled_actions(sc):
 def test_callable_answer_is_checked(sc):
     pol = resolve(lambda snapshot, card: "maybe", sc, 1)
     with pytest.raises(PolicyError, match=r"answered 'maybe' on card 'statement' \(expected one of: wait, apologise-now\)"):
-        Simulation(sc, 1, pol).result()
+        make_sim(sc, 1, pol).result()
 
 
 def test_callable_failure_is_a_policy_error_with_the_cause(sc):
@@ -364,7 +371,7 @@ def test_callable_failure_is_a_policy_error_with_the_cause(sc):
         raise KeyError("budget")
 
     with pytest.raises(PolicyError, match=r"policy '.*planner' failed on card 'statement': KeyError: 'budget'") as e:
-        Simulation(sc, 1, resolve(planner, sc, 1)).result()
+        make_sim(sc, 1, resolve(planner, sc, 1)).result()
     assert isinstance(e.value.__cause__, KeyError)
 
 
@@ -419,20 +426,20 @@ def plugin(tmp_path, monkeypatch):
 def test_module_function_policy(sc, plugin):
     pol = resolve(f"{plugin}:cheapest", sc, 1)
     assert isinstance(pol, CallablePolicy) and pol.name == "my_planners:cheapest"
-    assert chosen(Simulation(sc, 1, f"{plugin}:cheapest").result()) == {
+    assert chosen(make_sim(sc, 1, f"{plugin}:cheapest").result()) == {
         "statement": "wait", "recall": "none", "comp": "huge"}  # ties on cost broken by id
 
 
 def test_module_factories(sc, plugin):
     g = resolve(f"{plugin}:Greedy", sc, 7)
     assert g.name == "greedy-7" and g.scheduled_actions() == [(45, "faq")]
-    d = Simulation(sc, 7, f"{plugin}:Greedy").result().to_dict()
+    d = make_sim(sc, 7, f"{plugin}:Greedy").result().to_dict()
     assert {x["card"]: x["option"] for x in d["decisions"] if "card" in x}["comp"] == "huge"
     assert [x["t"] for x in d["decisions"] if "action" in x] == [45.0]
     m = resolve(f"{plugin}:make", sc, 2)
     assert m.name == "my_planners:make"
-    assert chosen(Simulation(sc, 2, m).result()) == {"statement": "wait", "recall": "full-recall", "comp": "large"}
-    assert chosen(Simulation(sc, 1, f"{plugin}:planner_for").result()) == {
+    assert chosen(make_sim(sc, 2, m).result()) == {"statement": "wait", "recall": "full-recall", "comp": "large"}
+    assert chosen(make_sim(sc, 1, f"{plugin}:planner_for").result()) == {
         "statement": "apologise-now", "recall": "partial", "comp": "small"}
 
 
@@ -441,7 +448,7 @@ def test_file_function_policy(sc, tmp_path):
     f.write_text(MODULE)
     pol = resolve(f"{f}:cheapest", sc, 1)
     assert pol.name == f"{f}:cheapest"
-    assert chosen(Simulation(sc, 1, pol).result())["comp"] == "huge"
+    assert chosen(make_sim(sc, 1, pol).result())["comp"] == "huge"
 
 
 def test_module_policy_errors(sc, plugin, tmp_path):
@@ -474,14 +481,14 @@ def test_a_failing_import_is_a_policy_error(sc, tmp_path, monkeypatch):
 
 
 def test_simulation_resolves_policy_names_with_its_seed(sc):
-    a = Simulation(sc, 11, "random")
+    a = make_sim(sc, 11, "random")
     assert isinstance(a.policy, RandomPolicy) and a.policy.seed == 11
-    assert chosen(a.result()) == chosen(Simulation(sc, 11, RandomPolicy(11)).result())
+    assert chosen(a.result()) == chosen(make_sim(sc, 11, RandomPolicy(11)).result())
 
 
 def test_policies_also_answer_engine_card_views(sc, tmp_path):
     # the game or a planner may hand a policy the CardView of an open card
-    sim = Simulation(sc, 1)
+    sim = make_sim(sc, 1)
     view = sim.run_to_next_decision()
     assert view is not None and view.id == "statement"
     snap = sim.snapshot()

@@ -12,6 +12,6 @@ from crisissim.engine.simulation import Simulation
 __all__ = ["Simulation", "Result", "DecisionError", "METRIC_KEYS", "run_replication"]
 
 
-def run_replication(scenario, seed: int, policy="default", **kw) -> Result:
-    """Run one replication to the end and return its :class:`Result`."""
+def run_replication(scenario, seed: int, policy=None, **kw) -> Result:
+    """Run one replication to the end and return its :class:`Result` (``policy``: a callable or None)."""
     return Simulation(scenario, seed, policy, **kw).result()

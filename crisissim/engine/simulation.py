@@ -37,18 +37,19 @@ class Simulation:
     """One replication of a scenario under a seed.
 
     ``policy`` answers decision cards headless: a callable ``policy(snapshot, card) -> option_id``
-    (optionally with ``scheduled_actions() -> [(minutes, action_id)]``), a policy name understood
-    by :func:`crisissim.policy.resolve`, or None to leave cards to the trainee (unanswered cards
+    (optionally with ``scheduled_actions() -> [(minutes, action_id)]``; named policies come from
+    :func:`crisissim.policy.resolve`), or None to leave cards to the trainee (unanswered cards
     take their default at the deadline). ``replay`` is a decision log to reproduce.
     """
 
     def __init__(self, scenario, seed: int | None = None, policy=None, *, record_contacts: bool = False, replay=None):
         self.scenario = sc = scenario
         self.seed = int(sc.meta.seed if seed is None else seed)
-        if isinstance(policy, str):
-            from crisissim.policy import resolve  # policies sit above the engine
-
-            policy = resolve(policy, sc, self.seed)
+        if policy is not None and not callable(policy):
+            raise TypeError(
+                f"policy must be a callable or None, got {policy!r} "
+                "(resolve a name with crisissim.policy.resolve(name, scenario, seed))"
+            )
         self.policy = policy
         self.env = simpy.Environment()
         self.steps = 0

@@ -52,8 +52,12 @@ def _scenario(task: Task) -> Scenario:
 
 def _default_replicate() -> Callable[..., Any]:
     from crisissim.engine import run_replication
+    from crisissim.policy import resolve
 
-    return run_replication
+    def replicate(scenario: Scenario, seed: int, policy: str | None = None):
+        return run_replication(scenario, seed, resolve(policy or "default", scenario, seed))
+
+    return replicate
 
 
 def _float(x: Any) -> float:
