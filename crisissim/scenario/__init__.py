@@ -12,7 +12,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from crisissim.scenario.checks import check_scenario
+from crisissim.scenario.checks import Known, check_scenario
+from crisissim.scenario.prune import prune_to_valid
 from crisissim.scenario.errors import Problem, ScenarioError, validation_problems
 from crisissim.scenario.include import load_tree, load_tree_text
 from crisissim.scenario.schema import Scenario
@@ -32,11 +33,26 @@ __all__ = [
 ]
 
 
+_STAND_IN_META = {"id": "x", "title": "x", "duration": 366 * 1440}  # no time is "after the end"
+
+
 def _validate(root: Node) -> tuple[Scenario | None, list[Problem], list[Problem]]:
+    data = to_plain(root)
     try:
-        sc = Scenario.model_validate(to_plain(root))
+        sc = Scenario.model_validate(data)
     except ValidationError as e:
-        return None, validation_problems(e, root, Scenario), []
+        problems = validation_problems(e, root, Scenario)
+        # report the cross-reference problems of the parts that did validate, too
+        try:
+            pruned = prune_to_valid(data, Scenario.model_validate, {"meta": _STAND_IN_META})
+            more = check_scenario(pruned.model, root, Known.raw(data), pruned.original)[0] if pruned else []
+        except Exception:  # noqa: BLE001 - best effort only: the schema problems stand on their own
+            more = []
+        if more:
+            seen = {(p.line, p.col, p.path) for p in problems}
+            problems = sorted(problems + [p for p in more if (p.line, p.col, p.path) not in seen],
+                              key=lambda p: (p.file, p.line, p.col))
+        return None, problems, []
     except (RecursionError, MemoryError):  # pragma: no cover - bounded by yamlio's limits
         return None, [Problem(root.file, 1, 1, "", "the scenario is too large to validate")], []
     errors, warnings = check_scenario(sc, root)

@@ -5,7 +5,9 @@ its YAML position; a contact type no pool serves is a warning, not an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from crisissim.scenario.condition import ConditionError, Names, parse_condition
 from crisissim.scenario.errors import Problem, _locate, format_path
@@ -15,13 +17,52 @@ from crisissim.scenario.yamlio import Node
 _TYPE_OR_CHANNEL = ("rate", "surge", "compensation", "deflect", "resolution")
 
 
+@dataclass(frozen=True)
+class Known:
+    """Names that exist in the scenario as written (which may be more than survived validation)."""
+
+    types: frozenset
+    channels: frozenset
+    pools: frozenset
+    injects: frozenset
+    options: dict  # decision index (as located) -> option ids, or None when unknown
+
+    @classmethod
+    def of(cls, sc: Scenario) -> "Known":
+        return cls(frozenset(sc.contact_types), frozenset(sc.channels), frozenset(sc.pools),
+                   frozenset(i.id for i in sc.injects), {})
+
+    @classmethod
+    def raw(cls, data: Any) -> "Known":
+        """Names from the plain data, whatever else is wrong with it."""
+        def keys(part):
+            v = data.get(part) if isinstance(data, dict) else None
+            return frozenset(k for k in v if isinstance(k, str)) if isinstance(v, dict) else frozenset()
+
+        def ids(part):
+            v = data.get(part) if isinstance(data, dict) else None
+            items = v if isinstance(v, list) else []
+            return [x.get("id") if isinstance(x, dict) else None for x in items]
+
+        options = {}
+        cards = data.get("decisions") if isinstance(data, dict) else None
+        for i, card in enumerate(cards if isinstance(cards, list) else []):
+            opts = card.get("options") if isinstance(card, dict) else None
+            if isinstance(opts, list):
+                options[i] = frozenset(o.get("id") for o in opts if isinstance(o, dict) and isinstance(o.get("id"), str))
+        return cls(keys("contact_types"), keys("channels"), keys("pools"),
+                   frozenset(x for x in ids("injects") if isinstance(x, str)), options)
+
+
 class _Report:
-    def __init__(self, root: Node):
+    def __init__(self, root: Node, to_original: Callable[[tuple], tuple] | None = None):
         self.root = root
         self.problems: list[Problem] = []
+        self.to_original = to_original or (lambda loc: loc)
 
     def add(self, loc: tuple, message: str, severity: str = "error", key: bool = False) -> Node:
         """Record a problem at ``loc`` (at the key itself with ``key=True``)."""
+        loc = self.to_original(loc)
         node, path, _ = _locate(self.root, loc)
         if key and loc and len(path) == len(loc):
             parent, _, _ = _locate(self.root, loc[:-1])
@@ -30,14 +71,20 @@ class _Report:
         return node
 
 
-def check_scenario(sc: Scenario, root: Node) -> tuple[list[Problem], list[Problem]]:
-    """Return (errors, warnings) of ``sc``, loaded from the Node tree ``root``."""
-    r = _Report(root)
-    _channels_and_skills(sc, r)
-    _effects(sc, r)
-    _ids(sc, r)
+def check_scenario(sc: Scenario, root: Node, known: Known | None = None,
+                   to_original: Callable[[tuple], tuple] | None = None) -> tuple[list[Problem], list[Problem]]:
+    """Return (errors, warnings) of ``sc``, loaded from the Node tree ``root``.
+
+    For a scenario cut down to what validated (see :mod:`crisissim.scenario.prune`), ``known``
+    gives the names as written and ``to_original`` maps locations back to the file.
+    """
+    r = _Report(root, to_original)
+    k = known or Known.of(sc)
+    _channels_and_skills(sc, r, k)
+    _effects(sc, r, k)
+    _ids(sc, r, k, to_original)
     _times(sc, r)
-    _conditions(sc, r)
+    _conditions(sc, r, k)
     _social(sc, r)
     errors = [p for p in r.problems if p.severity == "error"]
     warnings = [p for p in r.problems if p.severity == "warning"]
@@ -54,16 +101,16 @@ def _unknown(what: str, name: str, known) -> str:
     return f"unknown {what} '{name}'{hint} (expected one of: {listed})"
 
 
-def _channels_and_skills(sc: Scenario, r: _Report) -> None:
+def _channels_and_skills(sc: Scenario, r: _Report, k: Known) -> None:
     for name, ct in sc.contact_types.items():
-        if ct.channel not in sc.channels:
-            r.add(("contact_types", name, "channel"), _unknown("channel", ct.channel, sc.channels))
+        if ct.channel not in k.channels:
+            r.add(("contact_types", name, "channel"), _unknown("channel", ct.channel, k.channels))
     served: set[str] = set()
     for pname, pool in sc.pools.items():
         for i, skill in enumerate(pool.skill_priority):
             loc = ("pools", pname, "skills", skill if isinstance(pool.skills, dict) else i)
-            if skill not in sc.contact_types:
-                r.add(loc, _unknown("contact type", skill, sc.contact_types), key=isinstance(pool.skills, dict))
+            if skill not in k.types:
+                r.add(loc, _unknown("contact type", skill, k.types), key=isinstance(pool.skills, dict))
             served.add(skill)
     for name in sc.contact_types:
         if name not in served:
@@ -102,9 +149,8 @@ def _all_effects(sc: Scenario) -> Iterator[tuple[tuple, object]]:
             yield ("actions", i, "effects", j), eff
 
 
-def _effects(sc: Scenario, r: _Report) -> None:
-    types, channels, pools = set(sc.contact_types), set(sc.channels), set(sc.pools)
-    injects = {inj.id for inj in sc.injects}
+def _effects(sc: Scenario, r: _Report, k: Known) -> None:
+    types, channels, pools, injects = set(k.types), set(k.channels), set(k.pools), set(k.injects)
     for loc, eff in _all_effects(sc):
         kind = eff.effect  # type: ignore[attr-defined]
         target = getattr(eff, "target", None)
@@ -120,7 +166,7 @@ def _effects(sc: Scenario, r: _Report) -> None:
             r.add(loc + ("answers",), _unknown("inject", eff.answers, injects))  # type: ignore[attr-defined]
 
 
-def _ids(sc: Scenario, r: _Report) -> None:
+def _ids(sc: Scenario, r: _Report, known: Known, to_original: Callable[[tuple], tuple] | None) -> None:
     seen: dict[str, str] = {}
     items = [("injects", i, x.id) for i, x in enumerate(sc.injects)]
     items += [("decisions", i, x.id) for i, x in enumerate(sc.decisions)]
@@ -138,8 +184,12 @@ def _ids(sc: Scenario, r: _Report) -> None:
                 r.add(("decisions", i, "options", k, "id"),
                       f"duplicate option id '{opt.id}' (already used by options[{options[opt.id]}])")
             options.setdefault(opt.id, k)
-        if card.default not in options:
-            r.add(("decisions", i, "default"), _unknown("option", card.default, options))
+        written = options
+        if to_original is not None:  # options as written, some of which may have been cut out
+            orig = to_original(("decisions", i))[1]
+            written = known.options.get(orig, options)
+        if card.default not in written:
+            r.add(("decisions", i, "default"), _unknown("option", card.default, written))
 
 
 def _times(sc: Scenario, r: _Report) -> None:
@@ -161,8 +211,8 @@ def _times(sc: Scenario, r: _Report) -> None:
                       f"after the end of the run (expected at most {shown}, got {format_duration(shift.end)})")
 
 
-def _conditions(sc: Scenario, r: _Report) -> None:
-    names = Names(frozenset(sc.contact_types), frozenset(sc.pools), frozenset(i.id for i in sc.injects))
+def _conditions(sc: Scenario, r: _Report, k: Known) -> None:
+    names = Names(k.types, k.pools, k.injects)
     for part, items in (("injects", sc.injects), ("decisions", sc.decisions)):
         for i, x in enumerate(items):
             if x.when is None:
