@@ -47,3 +47,15 @@ def test_an_early_statement_is_worth_more_than_the_same_words_later():
             for o, d in rep.items()}
     assert gain["apologise-now"] > 5 > 1 > gain["later"] > 0  # 8 · 2^(−40m/2h) vs 8 · 2^(−6h40m/2h)
     assert rep["apologise-now"]["reputation"]["final"] > rep["later"]["reputation"]["final"]
+
+
+def test_bundled_study_file_runs_from_any_folder(tmp_path, monkeypatch, capsys):
+    from crisissim.cli import main
+
+    monkeypatch.chdir(tmp_path)  # policy and scenario paths are relative to the study file
+    out = tmp_path / "st"
+    code = main(["study", str(SCEN / "studies" / "default-staffing.yaml"), "--reps", "3", "--out", str(out),
+                 "--quiet", "--no-plots", "--workers", "1"])
+    assert code == 0, capsys.readouterr().err
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "policy=scripted:default-responsive.yaml" in report and "Cost-optimal" in report

@@ -46,7 +46,9 @@ class Level:
     def label(self) -> str:
         parts = [f"{p.rsplit('.', 1)[-1] if len(p) > 24 else p}={_fmt(v)}" for p, v in self.values.items()]
         if self.policy is not None:
-            parts.append(f"policy={self.policy}")
+            kind, sep, rest = self.policy.partition(":")
+            shown = f"{kind}:{rest.replace(chr(92), '/').rsplit('/', 1)[-1]}" if sep and "/" in rest.replace(chr(92), "/") else self.policy
+            parts.append(f"policy={shown}")
         return ", ".join(parts) or "baseline"
 
 

@@ -124,7 +124,18 @@ def load_study_file(path: Path) -> tuple[StudyFile, list[Vary], Any]:
             resolve(data, v.path)
         except StudyError as e:
             raise StudyError(str(problem(vnode.keys.get(v.path, vnode), f"vary.{v.path}", str(e).split(": ", 1)[-1]))) from None
+    spec.policies = [_relative_policy(path, p) for p in spec.policies]
     return spec, vary, scenario
+
+
+def _relative_policy(study: Path, policy: str) -> str:
+    """Scripted policy files named in a study file are relative to the study file, like its scenario."""
+    kind, sep, rest = policy.partition(":")
+    if sep and kind == "scripted" and rest and not Path(rest).is_absolute():
+        return f"scripted:{(study.parent / rest).resolve()}"
+    if not sep and policy.endswith((".yaml", ".yml")) and not Path(policy).is_absolute():
+        return str((study.parent / policy).resolve())
+    return policy
 
 
 def _source_range(path: Path, node: Any, value: Any) -> Any:
