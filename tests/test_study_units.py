@@ -125,3 +125,17 @@ def test_journal_drops_torn_line_and_checks_parameters(tmp_path):
     j.close()
     lines = (tmp_path / "journal.jsonl").read_text().splitlines()
     assert [json.loads(x)["kind"] for x in lines] == ["header", "batch", "batch"]
+
+
+def test_report_warns_when_the_optimum_is_at_the_edge_of_the_grid():
+    from types import SimpleNamespace
+
+    from crisissim.study.grid import Level, Vary
+    from crisissim.study.report import _edge_notes
+
+    levels = [Level(i, {"pools.a.size": v}, None, {}) for i, v in enumerate((10, 12, 14))]
+    res = SimpleNamespace(levels=levels, vary=[Vary("pools.a.size", (10, 12, 14))])
+    assert _edge_notes(res, 2) == ["Note: the cost-optimal pools.a.size = 14 is the largest value tried; "
+                                   "widen the range to be sure it is the optimum"]
+    assert "smallest" in _edge_notes(res, 0)[0]
+    assert _edge_notes(res, 1) == []

@@ -31,6 +31,7 @@ def recommendation_lines(result: "StudyResult", currency: str = "") -> list[str]
         t = ru["test"]
         lines[-1] += (f"; runner-up {ru['label']} costs {_n(t['diff_mean'])}{cur} more "
                       f"(95% CI {_n(t['diff_ci_low'])} to {_n(t['diff_ci_high'])}, {_p(t['p_value'])})")
+    lines += _edge_notes(result, c["level"])
     s = rec.get("service_level")
     if s is None:
         lines.append(f"Service-level target {_pct(rec['target'])}: no level meets it on average")
@@ -52,6 +53,20 @@ def recommendation_lines(result: "StudyResult", currency: str = "") -> list[str]
                      f"(indifference zone {_n(o['delta'])}{cur}), {state}; {o['reps_used']} replications "
                      f"against {o['full_grid_reps']} for the full grid")
     return lines
+
+
+def _edge_notes(result: "StudyResult", best: int) -> list[str]:
+    """Warn when the cost-optimal value of a varied field is the smallest or largest tried."""
+    level = next((lv for lv in result.levels if lv.index == best), None)
+    notes = []
+    for v in result.vary if level is not None else []:
+        values = sorted(set(v.values))
+        x = level.values.get(v.path)
+        if len(values) >= 3 and x in (values[0], values[-1]):
+            side = "smallest" if x == values[0] else "largest"
+            notes.append(f"Note: the cost-optimal {v.path} = {x:g} is the {side} value tried; "
+                         "widen the range to be sure it is the optimum")
+    return notes
 
 
 def _p(p: Any) -> str:
