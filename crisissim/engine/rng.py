@@ -11,6 +11,7 @@ at arrival, whatever the staffing.
 from __future__ import annotations
 
 import zlib
+from abc import ABC, abstractmethod
 
 import numpy as np
 
@@ -83,7 +84,7 @@ def poisson_from_uniform(u: float, lam: float) -> int:
     return k
 
 
-class _Rows:
+class _Rows(ABC):
     """Consumes rows drawn a block at a time by ``_block()``; one call per customer or candidate."""
 
     __slots__ = ("_rows", "_i", "_n")
@@ -93,8 +94,9 @@ class _Rows:
         self._i = 0
         self._n = 0
 
-    def _block(self) -> list[tuple]:  # pragma: no cover - overridden
-        raise AssertionError
+    @abstractmethod
+    def _block(self) -> list[tuple]:
+        """The next block of rows."""
 
     def next(self) -> tuple:
         i = self._i

@@ -9,6 +9,8 @@ derived from the run seed), ``scripted`` (a YAML file, see
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from pathlib import Path
 
 
@@ -21,13 +23,14 @@ def option_ids(card) -> list[str]:
     return [o.id if hasattr(o, "id") else o[0] for o in card.options]
 
 
-class Policy:
+class Policy(ABC):
     """Base of the named policies: ``policy(snapshot, card) -> option_id`` and a ``name``."""
 
     name = "policy"
 
-    def __call__(self, snapshot, card) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def __call__(self, snapshot, card) -> str:
+        """The option id to take on ``card`` given the state ``snapshot``."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
