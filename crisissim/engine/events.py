@@ -4,9 +4,8 @@ from __future__ import annotations
 
 
 class EventLog:
-    """Append-only list of events (dicts with ``t`` in minutes and a ``kind``)."""
-
-    KINDS = ("inject", "card_shown", "decision", "action", "effect_start", "effect_end")
+    """Append-only list of events: dicts with ``t`` (minutes) and a ``kind`` of ``inject``,
+    ``card_shown``, ``decision``, ``action``, ``effect_start`` or ``effect_end``."""
 
     def __init__(self, sim):
         self.sim = sim

@@ -41,7 +41,6 @@ class TypeRT:
         self.pools: list = []  # (priority, pool) sorted
         self.neg_waiting = 0
         patience = channel.patience if self.sync else None
-        self.has_patience = patience is not None
         if patience is not None:
             self.wait_ref = patience.mean
         elif self.sync:

@@ -14,7 +14,7 @@ import math
 class Reputation:
     """Lazily relaxed reputation score."""
 
-    __slots__ = ("value", "baseline", "kappa", "_t", "minimum", "on_change")
+    __slots__ = ("value", "baseline", "kappa", "_t", "minimum")
 
     def __init__(self, initial: float, baseline: float, half_life: float):
         self.value = float(initial)
@@ -22,7 +22,6 @@ class Reputation:
         self.kappa = math.log(2) / half_life
         self._t = 0.0
         self.minimum = self.value
-        self.on_change = None  # optional callback(new_value)
 
     def at(self, now: float) -> float:
         """R at ``now`` (no state change)."""

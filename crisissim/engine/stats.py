@@ -42,12 +42,8 @@ class WaitHistogram:
     def mean(self) -> float:
         return self.total / self.n if self.n else 0.0
 
-    def quantile(self, q: float) -> float:
-        """The q-quantile, interpolated within its bin (resolution 1 s below 1 h)."""
-        return self.quantiles((q,))[0]
-
     def quantiles(self, qs) -> list[float]:
-        """Several quantiles from one pass over the bins."""
+        """The q-quantiles for each q in ``qs``, interpolated within their bins (1 s resolution below 1 h)."""
         if self.n == 0:
             return [0.0 for _ in qs]
         bins = np.asarray(self.bins, dtype=np.int64)

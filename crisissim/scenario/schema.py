@@ -17,7 +17,6 @@ from crisissim.scenario.effects import Effect, Money, Share
 from crisissim.scenario.units import Duration
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
-PosFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False, le=1e12)]
 Coef = Annotated[float, Field(ge=-100, le=100, allow_inf_nan=False)]
 
