@@ -23,7 +23,7 @@ SYNC_WAIT_REFERENCE = 5.0  # minutes: wait scale for churn on sync channels with
 class TypeRT:
     """Runtime state of one contact type: queue, counters, random streams, who serves it."""
 
-    def __init__(self, index: int, name: str, spec, channel, seed: int, scenario):
+    def __init__(self, index: int, name: str, spec, channel, seed: int):
         self.index = index
         self.name = name
         self.spec = spec

@@ -66,20 +66,12 @@ class Simulation:
         type_names = list(sc.contact_types)
         self.mods = Modifiers(type_names, [c.channel for c in sc.contact_types.values()], list(sc.pools))
         self.types = [
-            TypeRT(i, n, spec, sc.channels[spec.channel], self.seed, sc) for i, (n, spec) in enumerate(sc.contact_types.items())
+            TypeRT(i, n, spec, sc.channels[spec.channel], self.seed) for i, (n, spec) in enumerate(sc.contact_types.items())
         ]
         self.type_by_name = {t.name: t for t in self.types}
         self.pools = [StaffPool(n, i, spec, scheduled_at(spec, 0.0)) for i, (n, spec) in enumerate(sc.pools.items())]
         self.pool_by_name = {p.name: p for p in self.pools}
-        for pool in self.pools:
-            prio = pool.spec.skill_priority
-            levels = sorted(set(prio.values()))
-            pool.groups = [[self.type_by_name[t] for t in prio if prio[t] == lv and t in self.type_by_name] for lv in levels]
-            for t, lv in prio.items():
-                if t in self.type_by_name:
-                    self.type_by_name[t].pools.append((lv, pool.index, pool))
-        for t in self.types:
-            t.pools = [(lv, p) for lv, _, p in sorted(t.pools, key=lambda x: (x[0], x[1]))]
+        self._route()
         self.mods.on_change = self._refresh_factors
         self._refresh_factors()
         self.intervals = IntervalStats(self.duration, sc.meta.interval, [p.name for p in self.pools])
@@ -111,32 +103,48 @@ class Simulation:
         self._iv_done = 0
         self._iv_marks = [(0.0, 0.0)] * len(self.pools)
         self.director = Director(self)
-        # replay: outside decisions applied at their step; policy answers matched in show()
         self.replaying = replay is not None
         self._replay_hooks: list[dict] = []
         self._replay_cards: dict[str, dict] = {}
         if replay is not None:
-            cards = {c.id: {o.id for o in c.options} for c in sc.decisions}
-            actions = {a.id for a in sc.actions}
-            for i, e in enumerate(replay):
-                e = {k: v for k, v in dict(e).items() if v is not None}
-                if "action" in e and e["action"] not in actions:
-                    raise DecisionError(f"decisions.{i}: unknown action {e['action']!r}")
-                if "card" in e and e.get("option") not in cards.get(e["card"], ()):
-                    raise DecisionError(f"decisions.{i}: card {e['card']!r} has no option {e.get('option')!r}")
-                if "action" in e or e.get("by") == "trainee":
-                    if "step" not in e:
-                        raise ValueError(f"decision log entry without a step: {e}")
-                    self._replay_hooks.append(e)
-                elif e.get("by") == "policy":
-                    self._replay_cards[e["card"]] = e
-            self._replay_hooks.sort(key=lambda e: e["step"])
+            self._load_replay(replay)
         self._timed_actions: list[tuple[float, str]] = []
         if policy is not None and not self.replaying and hasattr(policy, "scheduled_actions"):
             self._timed_actions = sorted((float(t), a) for t, a in policy.scheduled_actions())
         self._start()
 
     # ------------------------------------------------------------------ set-up
+    def _route(self) -> None:
+        """Skill groups of each pool (by priority) and, per contact type, the pools that serve it."""
+        for pool in self.pools:
+            prio = pool.spec.skill_priority
+            levels = sorted(set(prio.values()))
+            pool.groups = [[self.type_by_name[t] for t in prio if prio[t] == lv and t in self.type_by_name] for lv in levels]
+            for t, lv in prio.items():
+                if t in self.type_by_name:
+                    self.type_by_name[t].pools.append((lv, pool.index, pool))
+        for t in self.types:
+            t.pools = [(lv, p) for lv, _, p in sorted(t.pools, key=lambda x: (x[0], x[1]))]
+
+    def _load_replay(self, replay) -> None:
+        """Decisions taken between events are applied at their step; policy answers when their card shows."""
+        sc = self.scenario
+        cards = {c.id: {o.id for o in c.options} for c in sc.decisions}
+        actions = {a.id for a in sc.actions}
+        for i, e in enumerate(replay):
+            e = {k: v for k, v in dict(e).items() if v is not None}
+            if "action" in e and e["action"] not in actions:
+                raise DecisionError(f"decisions.{i}: unknown action {e['action']!r}")
+            if "card" in e and e.get("option") not in cards.get(e["card"], ()):
+                raise DecisionError(f"decisions.{i}: card {e['card']!r} has no option {e.get('option')!r}")
+            if "action" in e or e.get("by") == "trainee":
+                if "step" not in e:
+                    raise DecisionError(f"decisions.{i}: a decision taken between events needs its step")
+                self._replay_hooks.append(e)
+            elif e.get("by") == "policy":
+                self._replay_cards[e["card"]] = e
+        self._replay_hooks.sort(key=lambda e: e["step"])
+
     def _start(self) -> None:
         env = self.env
         for src in self.sources:
