@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from crisissim.paths import data_dir
+
 FONT_FILE = "wqy-microhei.ttc"
 _CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _TOKENS = re.compile(rf"[{_CJK}]|\s+|[^\s{_CJK}]+")
@@ -18,10 +20,8 @@ _NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)%")
 
 
 def assets_dir() -> Path:
-    """The repository's ``assets/`` folder."""
-    import crisissim
-
-    return Path(crisissim.__file__).resolve().parent.parent / "assets"
+    """The ``assets/`` folder (source tree or installed share folder)."""
+    return data_dir("assets")
 
 
 def font_path() -> Path | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from crisissim.paths import data_dir
 from crisissim.scenario.checks import Known, check_scenario
 from crisissim.scenario.prune import prune_to_valid
 from crisissim.scenario.errors import Problem, ScenarioError, validation_problems
@@ -105,10 +106,8 @@ def scenario_hash(scenario: Scenario | str | Path) -> str:
 
 
 def bundled_scenarios_dir() -> Path:
-    """The repository's ``scenarios/`` folder."""
-    import crisissim
-
-    return Path(crisissim.__file__).resolve().parent.parent / "scenarios"
+    """The bundled ``scenarios/`` folder (source tree or installed share folder)."""
+    return data_dir("scenarios")
 
 
 def default_scenario_path() -> Path:
