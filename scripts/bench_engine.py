@@ -99,6 +99,31 @@ def main() -> None:
     for k, v in med.items():
         print(f"  {k:<11} {v:>10,.0f} contacts/s")
     print(f"  ratio       {med['crisissim'] / med['bare simpy']:.2f}x  (crisissim / bare SimPy; target >= 2x)")
+    crisis_and_snapshots()
+
+
+def crisis_and_snapshots() -> None:
+    """Throughput on the bundled crisis cases, and the cost of one snapshot mid-crisis."""
+    from crisissim.policy import resolve
+    from crisissim.scenario import bundled_scenarios_dir, load_scenario
+
+    print("bundled crisis cases (policy first: cards, injects, effects, social channel):")
+    for name in ("default", "product-recall", "viral-rumour"):
+        sc = load_scenario(bundled_scenarios_dir() / f"{name}.yaml")
+        t0 = time.perf_counter()
+        d = Simulation(sc, 1, resolve("first", sc, 1)).result().to_dict()
+        dt = time.perf_counter() - t0
+        n = d["contacts"]["arrived"]
+        print(f"  {name:<15} {n:>7,} contacts in {dt * 1e3:6.1f} ms = {n / dt:>9,.0f} contacts/s")
+    sc = load_scenario(bundled_scenarios_dir() / "product-recall.yaml")
+    sim = Simulation(sc, 1)
+    sim.run_until(150)
+    k = 2000
+    t0 = time.perf_counter()
+    for _ in range(k):
+        sim.snapshot()
+    per = (time.perf_counter() - t0) / k
+    print(f"  snapshot mid-crisis: {per * 1e6:.0f} µs each; 60 per simulated hour cost {60 * per * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":
