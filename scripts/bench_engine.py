@@ -110,6 +110,7 @@ def crisis_and_snapshots() -> None:
     print("bundled crisis cases (policy first: cards, injects, effects, social channel):")
     for name in ("default", "product-recall", "viral-rumour"):
         sc = load_scenario(bundled_scenarios_dir() / f"{name}.yaml")
+        Simulation(sc, 2, resolve("first", sc, 2)).result()  # warm up
         t0 = time.perf_counter()
         d = Simulation(sc, 1, resolve("first", sc, 1)).result().to_dict()
         dt = time.perf_counter() - t0
