@@ -129,3 +129,28 @@ def test_conditional_inject_fires_when_the_condition_holds_and_repeats():
     d = Simulation(sc, 1).result().to_dict()
     fired = [e["t"] for e in d["events"] if e["kind"] == "inject"]
     assert fired == [60.0, 120.0, 180.0]
+
+
+def test_abandoned_customers_redial_with_the_retry_probability():
+    def run(retry):
+        sc = Scenario.model_validate({
+            "meta": {"id": "r", "title": "r", "duration": "4h", "seed": 1},
+            "channels": {"phone": {"kind": "sync", "patience": {"dist": "exponential", "mean": 1}}},
+            "contact_types": {"a": {"channel": "phone", "arrival": {"rate": 6, "per": "minute"},
+                                    "handle_time": {"dist": "exponential", "mean": 1}, "first_contact_resolution": 1,
+                                    "retry": retry, "retry_delay": {"dist": "fixed", "value": 5}}},
+            "pools": {"x": {"size": 5, "skills": ["a"]}},
+            "reputation": {"arrival_feedback": 0},
+            "churn": {"b0": -30},  # nobody churns: every abandonment may redial
+        })
+        return Simulation(sc, 4, record_contacts=True).result()
+
+    r = run(1.0)
+    abandoned = [x for x in r.records if x[4] == "abandoned"]
+    due = sum(1 for x in abandoned if x[3] + 5 < 240)
+    assert r.to_dict()["contacts"]["repeat"] == due > 500  # every one redials 5 minutes later
+    none = run(0.0).to_dict()["contacts"]
+    assert none["repeat"] == 0
+    half = run(0.5)
+    ab = [x for x in half.records if x[4] == "abandoned" and x[3] + 5 < 240]
+    assert half.to_dict()["contacts"]["repeat"] == pytest.approx(0.5 * len(ab), rel=0.1)

@@ -13,10 +13,11 @@ import math
 
 from crisissim.engine.contacts import INF, Contact, ContactQueue
 from crisissim.engine.arrivals import _Ev, schedule
-from crisissim.engine.rng import AttributeStream, dist_stream, uniform_stream
+from crisissim.engine.rng import AttributeStream, Stream, dist_stream, generator
 from crisissim.engine.stats import Counters
 
 DEFAULT_REPEAT_MEAN = 240.0  # minutes until an unresolved customer comes back
+DEFAULT_RETRY_MEAN = 10.0  # minutes until a customer who abandoned calls again
 SYNC_WAIT_REFERENCE = 5.0  # minutes: wait scale for churn on sync channels without patience
 
 
@@ -52,13 +53,19 @@ class TypeRT:
         # first contacts and repeat contacts draw from separate streams (common random numbers)
         self.attrs = AttributeStream(seed, p, spec.handle_time, patience)
         self.repeat_attrs = AttributeStream(seed, p + "repeat:", spec.handle_time, patience)
-        self.repeat_delay = dist_stream(seed, p + "repeat-delay", spec.repeat_delay) if spec.repeat_delay else None
-        self._repeat_default = uniform_stream(seed, p + "repeat-delay-exp") if spec.repeat_delay is None else None
+        self.repeat_delay = _delays(seed, p + "repeat-delay", spec.repeat_delay, DEFAULT_REPEAT_MEAN)
+        self.retry = spec.retry if self.sync else 0.0
+        self.retry_delay = _delays(seed, p + "retry-delay", spec.retry_delay, DEFAULT_RETRY_MEAN) if self.retry else None
 
     def next_repeat_delay(self) -> float:
-        if self.repeat_delay is not None:
-            return self.repeat_delay.next()
-        return -math.log(1.0 - self._repeat_default.next()) * DEFAULT_REPEAT_MEAN
+        return self.repeat_delay.next()
+
+
+def _delays(seed: int, name: str, dist, default_mean: float):
+    """Draws of a delay distribution, or exponential with ``default_mean`` minutes when none is given."""
+    if dist is not None:
+        return dist_stream(seed, name, dist)
+    return Stream(generator(seed, name + "-exp"), lambda rng, n: rng.exponential(default_mean, n))
 
 
 class ContactFlow:
@@ -272,6 +279,8 @@ class ContactFlow:
         churned = c.churn_u < 1.0 / (1.0 + math.exp(-x))
         if churned:
             self._churn(t, c)
+        elif t.retry and c.fcr_u < t.retry:  # fcr_u is this customer's spare uniform: no call was answered
+            self.repeat_later(t.index, max(0.0, at + t.retry_delay.next() - now))
         if self.record is not None:
             self.record.append((t.name, c.arrival, math.nan, at, "abandoned", False, churned, c.repeat))
 

@@ -132,6 +132,11 @@ class ContactType(Part):
     """Probability the first contact resolves the issue; otherwise the customer comes back."""
     repeat_delay: Distribution | None = None
     """Time until an unresolved customer contacts again (default exponential, mean 4h)."""
+    retry: Share = 0.0
+    """Sync only: probability that a customer who abandoned (and did not churn) calls again; the
+    redial storms of a crisis. Retries arrive as repeat contacts."""
+    retry_delay: Distribution | None = None
+    """Time from abandoning to calling again (default exponential, mean 10m)."""
     negative_share: Share = 0.7
     """Social only: share of posts that are negative (unanswered ones breed posts and hurt reputation)."""
     risk: Literal["operational", "reputational", "compliance", "technical", "market"] = "operational"
