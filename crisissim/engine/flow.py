@@ -96,6 +96,7 @@ class ContactFlow:
         self._queue = sim.env._queue  # Environment.schedule, inlined on the hot path
         self._eid = sim.env._eid
         self.hist_add = sim.wait_hist.add
+        self.hist_zero = sim.wait_hist.bins
         self.hist_async_add = sim.wait_hist_async.add
         for t in self.types:
             t.wait_coef = self.churn.wait / t.wait_ref
@@ -168,9 +169,6 @@ class ContactFlow:
             cnt = t.counts
             cnt.answered += 1
             cnt.in_service += 1
-            cnt.wait_sum += wait
-            if wait > 0:
-                cnt.waited += 1
             iv = int(arrival * self.iv_scale)
             if iv >= self.iv_n:
                 iv = self.iv_n - 1
@@ -178,12 +176,20 @@ class ContactFlow:
             ivs.answered[iv] += 1
             if t.sync:
                 ivs.sync_answered[iv] += 1
-                ivs.wait_sum[iv] += wait
-                self.hist_add(wait)
+                if wait > 0:
+                    cnt.waited += 1
+                    cnt.wait_sum += wait
+                    ivs.wait_sum[iv] += wait
+                    self.hist_add(wait)
+                else:
+                    self.hist_zero[0] += 1  # WaitHistogram: a zero wait
                 if wait <= self.threshold:
                     cnt.within += 1
                     ivs.within[iv] += 1
             else:
+                cnt.wait_sum += wait
+                if wait > 0:
+                    cnt.waited += 1
                 self.hist_async_add(wait)
         if wait > t.sla and not c.breached:
             c.breached = True

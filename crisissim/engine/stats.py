@@ -18,16 +18,19 @@ _COARSE_N = 14_400  # then one-minute bins up to ten days
 class WaitHistogram:
     """Histogram of waits (minutes) with exact count, sum and maximum."""
 
-    __slots__ = ("bins", "n", "total", "max")
+    __slots__ = ("bins", "total", "max")
 
     def __init__(self):
         self.bins = [0] * (_FINE_N + _COARSE_N + 1)  # a list: cheaper to bump than numpy
-        self.n = 0
         self.total = 0.0
         self.max = 0.0
 
+    @property
+    def n(self) -> int:
+        """Waits recorded (a zero wait is recorded by bumping ``bins[0]`` directly)."""
+        return sum(self.bins)
+
     def add(self, w: float) -> None:
-        self.n += 1
         self.total += w
         if w > self.max:
             self.max = w
@@ -40,17 +43,19 @@ class WaitHistogram:
         self.bins[i] += 1
 
     def mean(self) -> float:
-        return self.total / self.n if self.n else 0.0
+        n = self.n
+        return self.total / n if n else 0.0
 
     def quantiles(self, qs) -> list[float]:
         """The q-quantiles for each q in ``qs``, interpolated within their bins (1 s resolution below 1 h)."""
-        if self.n == 0:
-            return [0.0 for _ in qs]
         bins = np.asarray(self.bins, dtype=np.int64)
         cum = np.cumsum(bins)
+        n = int(cum[-1])
+        if n == 0:
+            return [0.0 for _ in qs]
         out = []
         for q in qs:
-            k = q * self.n
+            k = q * n
             i = int(np.searchsorted(cum, k, side="left"))
             below = cum[i - 1] if i > 0 else 0
             inside = bins[i]
