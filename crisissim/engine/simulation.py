@@ -275,54 +275,49 @@ class Simulation:
 
     # ------------------------------------------------------------ the clock
     def _advance(self, until: float, stop_on_card: bool) -> bool:
-        # SimPy's Environment.step, inlined, plus the decision hooks of replays and scripted policies
+        """Process events before ``until``, applying replayed and scheduled decisions at their
+        step or time; with ``stop_on_card``, return True as soon as a card waits for the trainee."""
         env = self.env
         q = env._queue
-        pop = heapq.heappop
-        inf = math.inf
         hooks = self._replay_hooks
         acts = self._timed_actions
         seen = self.director.awaiting
         until = min(until, self.duration)
+        while True:
+            if hooks and hooks[0]["step"] <= self.steps:
+                self._apply_hook(hooks.pop(0))
+                continue
+            nxt = q[0][0] if q else math.inf
+            if acts and acts[0][0] <= nxt and acts[0][0] < until:
+                t, action = acts.pop(0)
+                if t > env._now:
+                    env._now = t
+                try:
+                    self.director.act(action, by="policy", step=self.steps)
+                except DecisionError:
+                    pass  # a scripted action that is not available then is skipped
+                continue
+            if nxt >= until:
+                break
+            t_end = min(until, acts[0][0]) if acts else until
+            step_end = hooks[0]["step"] if hooks else math.inf
+            if self._events(t_end, step_end, seen if stop_on_card else None):
+                return True
+        if until > env._now:
+            env._now = until
+        return False
+
+    def _events(self, t_end: float, step_end: float, seen: int | None) -> bool:
+        """SimPy's ``Environment.step``, inlined: process events before ``t_end`` and step ``step_end``.
+
+        Return True if a card started waiting for the trainee (when ``seen`` is given)."""
+        env = self.env
+        q = env._queue
+        pop = heapq.heappop
+        director = self.director
         steps = self.steps
-        next_hook = hooks[0]["step"] if hooks else inf
-        next_act = acts[0][0] if acts else inf
-        if not hooks and not acts and not stop_on_card:  # the common case, kept lean
-            try:
-                while q and q[0][0] < until:
-                    env._now, _, _, event = pop(q)
-                    callbacks, event.callbacks = event.callbacks, None
-                    for callback in callbacks:
-                        callback(event)
-                    if not event._ok and not hasattr(event, "_defused"):
-                        raise event._value
-                    steps += 1
-            finally:
-                self.steps = steps
-            if until > env._now:
-                env._now = until
-            return False
         try:
-            while True:
-                if steps >= next_hook or next_act < inf:
-                    self.steps = steps
-                    if hooks and hooks[0]["step"] <= steps:
-                        self._apply_hook(hooks.pop(0))
-                        next_hook = hooks[0]["step"] if hooks else inf
-                        continue
-                    nxt = q[0][0] if q else math.inf
-                    if acts and acts[0][0] <= nxt and acts[0][0] < until:
-                        t, action = acts.pop(0)
-                        next_act = acts[0][0] if acts else math.inf
-                        if t > env._now:
-                            env._now = t
-                        try:
-                            self.director.act(action, by="policy", step=steps)
-                        except DecisionError:
-                            pass  # a scripted action that is not available then is skipped
-                        continue
-                if not q or q[0][0] >= until:
-                    break
+            while q and q[0][0] < t_end and steps < step_end:
                 env._now, _, _, event = pop(q)
                 callbacks, event.callbacks = event.callbacks, None
                 for callback in callbacks:
@@ -330,12 +325,10 @@ class Simulation:
                 if not event._ok and not hasattr(event, "_defused"):
                     raise event._value
                 steps += 1
-                if stop_on_card and self.director.awaiting > seen:
+                if seen is not None and director.awaiting > seen:
                     return True
         finally:
             self.steps = steps
-        if until > env._now:
-            env._now = until
         return False
 
     def _apply_hook(self, e: dict) -> None:
