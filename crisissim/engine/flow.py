@@ -136,11 +136,7 @@ class ContactFlow:
                 t.excitation.add(now, c.alpha)
         for _, pool in t.pools:
             if pool.idle > 0:
-                dt = now - pool._t
-                if dt > 0:  # StaffPool.accrue, inlined
-                    pool.busy_area += pool.busy * dt
-                    pool.avail_area += (pool.idle + pool.busy) * dt
-                    pool._t = now
+                pool.accrue(now)
                 pool.idle -= 1
                 pool.busy += 1
                 c.state = 1
@@ -232,11 +228,7 @@ class ContactFlow:
         if self.record is not None:
             self.record.append((t.name, c.arrival, c.start, now, "served", resolved, churned, c.repeat))
         # the agent is free: go home if over headcount, else take the next contact
-        dt = now - pool._t
-        if dt > 0:  # StaffPool.accrue, inlined
-            pool.busy_area += pool.busy * dt
-            pool.avail_area += (pool.idle + pool.busy) * dt
-            pool._t = now
+        pool.accrue(now)
         pool.busy -= 1
         if pool.busy + pool.idle >= pool.target:
             return
