@@ -57,10 +57,10 @@ class DashboardScene(Scene):
     # -------------------------------------------------------------- state
     def sync(self) -> None:
         """Take new engine events into the feed (after the clock moved or a choice)."""
-        events = self.session.sim.events_since(0)
-        for e in events[self._seen:]:
+        new = self.session.sim.events_since(self._seen)
+        for e in new:
             self._feed(e)
-        self._seen = len(events)
+        self._seen += len(new)
 
     def _feed(self, e: dict) -> None:
         t, k = e["t"], e["kind"]
