@@ -159,12 +159,32 @@ def compose(text: str, name: str) -> Node:
     """Parse ``text`` into a :class:`Node` tree; raise ScenarioError on any problem."""
     if len(text) > MAX_BYTES:
         raise _fail(name, f"text is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    loader = _FastLoader(text)
     try:
-        raw = loader.get_single_node()
+        raw = _compose_raw(_FastLoader, text, name)
+    except _TooDeepForLibyaml:
+        # libyaml's scanner stops at its own nesting limit before our composer's
+        # bound is reached; PyYAML's own scanner lets ours report the real place.
+        raw = _compose_raw(StrictLoader, text, name)
+    if raw is None:
+        raise _fail(name, "the file is empty (expected a scenario mapping)")
+    _check_expansion(raw, name)
+    return _Builder(name).build(raw)
+
+
+class _TooDeepForLibyaml(Exception):
+    pass
+
+
+def _compose_raw(loader_class, text: str, name: str):
+    """The raw PyYAML node of ``text``; every failure becomes a ScenarioError."""
+    loader = loader_class(text)
+    try:
+        return loader.get_single_node()
     except _Limits as e:
         raise _at_mark(name, str(e), e.mark) from None
     except yaml.MarkedYAMLError as e:
+        if loader_class is _FastLoader and "nesting depth" in str(e.problem):
+            raise _TooDeepForLibyaml from None
         raise _at_mark(name, _yaml_message(e), e.problem_mark or e.context_mark) from None
     except yaml.YAMLError as e:
         raise _reader_error(name, text, e) from None
@@ -172,10 +192,6 @@ def compose(text: str, name: str) -> Node:
         raise _fail(name, f"nesting deeper than {MAX_DEPTH} levels") from None
     finally:
         loader.dispose()
-    if raw is None:
-        raise _fail(name, "the file is empty (expected a scenario mapping)")
-    _check_expansion(raw, name)
-    return _Builder(name).build(raw)
 
 
 def load_yaml(path: str | Path, name: str | None = None) -> Node:
