@@ -48,8 +48,8 @@ def test_unknown_key_with_suggestion():
 def test_unknown_key_without_suggestion_lists_fields():
     out = errors(edit("seed: 1}", "seed: 1, zzz: 2}"))
     assert out == [
-        "s.yaml:1:80: meta.zzz: unknown field 'zzz' (expected one of: id, title, briefing, duration, warmup, seed, "
-        "currency, language, interval, sample_every)"
+        "s.yaml:1:80: meta.zzz: unknown field 'zzz' (expected one of: id, title, briefing, duration, start, warmup, seed, "
+        "currency, language, company, interval, sample_every)"
     ]
 
 

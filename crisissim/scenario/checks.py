@@ -134,6 +134,11 @@ def _social(sc: Scenario, r: _Report) -> None:
                 f"{60 * math.log(2) / ch.excitation_half_life:.2f} per hour)",
                 severity="warning",
             )
+    for name, ct in sc.contact_types.items():
+        ch = sc.channels.get(ct.channel)
+        if ct.feed is not None and ch is not None and ch.kind != "social":
+            r.add(("contact_types", name, "feed"), f"feed templates apply to social contact types only "
+                  f"(channel '{ct.channel}' is {ch.kind})", key=True)
 
 
 def _all_effects(sc: Scenario) -> Iterator[tuple[tuple, object]]:

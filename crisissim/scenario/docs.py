@@ -16,6 +16,7 @@ from typing import Any, get_args
 from pydantic import BaseModel
 
 from crisissim.scenario import condition, units
+from crisissim.scenario.text import CLOCK_PATTERN
 from crisissim.scenario.distributions import Distribution
 from crisissim.scenario.effects import EFFECT_MODELS
 from crisissim.scenario.errors import _members
@@ -105,6 +106,8 @@ def type_text(s: dict) -> str:
         return f"[{name}](#{_anchor(name)})"
     if _is_duration(s):
         return "duration"
+    if any(a.get("pattern") == CLOCK_PATTERN for a in s.get("anyOf", [])):
+        return 'time of day (`"HH:MM"`)'
     alts = s.get("anyOf") or s.get("oneOf")
     if alts:
         if "discriminator" in s and len(alts) > 3:

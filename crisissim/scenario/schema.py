@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crisissim.scenario.distributions import Distribution
 from crisissim.scenario.effects import Effect, Money, Share
+from crisissim.scenario.feed import FeedTemplates
+from crisissim.scenario.text import LocalText, TimeOfDay
 from crisissim.scenario.units import Duration
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
@@ -30,12 +32,15 @@ class Meta(Part):
 
     id: Ident
     """Short identifier, e.g. ``product-recall``."""
-    title: str = Field(max_length=200)
-    """Title shown to trainees."""
-    briefing: str = Field("", max_length=20_000)
-    """Briefing text shown before play (any language)."""
+    title: LocalText(200)
+    """Title shown to trainees (a string, or one per language: ``{en: …, zh: …}``)."""
+    briefing: LocalText(20_000) = ""
+    """Briefing text shown before play (a string, or one per language)."""
     duration: Duration = Field(gt=0, le=366 * 1440)
     """Simulated span (e.g. ``8h``, ``3d``)."""
+    start: TimeOfDay | None = None
+    """Time of day the scenario starts (``"08:00"``); the game's clock shows the time of day
+    from it (without it, the time since the start)."""
     warmup: Duration = 0.0
     """Initial span excluded from contact statistics (costs and reputation cover the whole run)."""
     seed: int = Field(1, ge=0, le=2**63 - 1)
@@ -44,6 +49,8 @@ class Meta(Part):
     """Currency label for money (a label only)."""
     language: str = Field("en", max_length=16)
     """Language of the texts (``en``, ``zh``…)."""
+    company: LocalText(100) = ""
+    """The company's name as it appears in the social feed (its statements and replies)."""
     interval: Duration = Field(30.0, gt=0)
     """Length of a KPI interval (workforce-planning table)."""
     sample_every: Duration = Field(1.0, gt=0)
@@ -79,7 +86,7 @@ class Channel(Part):
 
     kind: Literal["sync", "async", "social"]
     """Channel behaviour."""
-    label: str = ""
+    label: LocalText(200) = ""
     """Display name."""
     patience: Distribution | None = None
     """Sync only: how long a customer waits before hanging up; omitted means never."""
@@ -120,7 +127,7 @@ class ContactType(Part):
 
     channel: str
     """The channel it comes through."""
-    label: str = ""
+    label: LocalText(200) = ""
     """Display name."""
     arrival: Arrival
     """Arrival rate (non-homogeneous Poisson)."""
@@ -141,6 +148,8 @@ class ContactType(Part):
     """Social only: share of posts that are negative (unanswered ones breed posts and hurt reputation)."""
     risk: Literal["operational", "reputational", "compliance", "technical", "market"] = "operational"
     """Risk category (for reports)."""
+    feed: FeedTemplates | None = None
+    """Social only: how its posts and the company's replies read in the game's feed."""
 
 
 class Shift(Part):
@@ -163,7 +172,7 @@ class Shift(Part):
 class Pool(Part):
     """A staff pool: agents with the same skills, training and pay."""
 
-    label: str = ""
+    label: LocalText(200) = ""
     """Display name."""
     size: int | None = Field(None, ge=0, le=100_000)
     """Agents on duty the whole run (use this or ``shifts``)."""
@@ -258,9 +267,9 @@ class Inject(Part):
 
     id: Ident
     """Identifier (statements answer it by this)."""
-    title: str = Field("", max_length=200)
+    title: LocalText(200) = ""
     """Headline for the feed."""
-    text: str = Field("", max_length=5000)
+    text: LocalText(5000) = ""
     """Details for the feed and debrief."""
     at: Duration | None = None
     """Fire at this time."""
@@ -285,7 +294,7 @@ class Option(Part):
 
     id: Ident
     """Identifier."""
-    label: str = Field(max_length=200)
+    label: LocalText(200)
     """Text on the button."""
     cost: Money = 0.0
     """Money paid when chosen."""
@@ -295,8 +304,10 @@ class Option(Part):
     """How long its effects last (effects may override); default to the end."""
     effects: list[Effect] = Field(default_factory=list, max_length=100)
     """What it does."""
-    debrief: str = Field("", max_length=5000)
+    debrief: LocalText(5000) = ""
     """Explanation shown in the debrief."""
+    post: LocalText(1000) = ""
+    """What the company posts publicly when it takes effect (shown in the social feed)."""
 
 
 class DecisionCard(Part):
@@ -304,9 +315,9 @@ class DecisionCard(Part):
 
     id: Ident
     """Identifier."""
-    title: str = Field(max_length=200)
+    title: LocalText(200)
     """Card title."""
-    prompt: str = Field("", max_length=5000)
+    prompt: LocalText(5000) = ""
     """The situation and question."""
     at: Duration | None = None
     """Show at this time."""
@@ -331,10 +342,12 @@ class Action(Part):
 
     id: Ident
     """Identifier."""
-    label: str = Field(max_length=200)
+    label: LocalText(200)
     """Text on the button."""
-    description: str = Field("", max_length=5000)
+    description: LocalText(5000) = ""
     """What it does, for the trainee."""
+    post: LocalText(1000) = ""
+    """What the company posts publicly when it takes effect (shown in the social feed)."""
     cost: Money = 0.0
     """Money paid each time it is used."""
     delay: Duration = 0.0
