@@ -34,3 +34,62 @@ def test_engine_modules_do_not_import_upper_layers():
             text = f.read_text(encoding="utf-8")
             for name in forbidden:
                 assert f"import {name}" not in text and f"from {name}" not in text, f"{f} imports {name}"
+
+
+def test_every_engine_module_is_on_the_map():
+    """simulation.py's docstring names every engine module, so a newcomer finds each part by name."""
+    from pathlib import Path
+
+    import crisissim.engine.simulation as simulation
+
+    root = Path(simulation.__file__).parent
+    doc = simulation.__doc__ or ""
+    for f in sorted(root.glob("*.py")):
+        if f.stem in ("__init__", "simulation"):
+            continue
+        assert f"``{f.stem}" in doc, f"{f.name} is missing from the module map in simulation.py"
+        assert (f.read_text(encoding="utf-8").lstrip().startswith('"""')), f"{f.name} needs a module docstring"
+
+
+# Attribute writes an engine module may make on objects other than ``self``: the contact flow
+# is the one writer of contact records, of each contact type's live counts and of the
+# interval contact tallies (see crisissim/engine/flow.py); a queue marks its own contacts.
+OWN_WRITES = {
+    "flow.py": ("c.", "cnt.", "t.counts.", "t.neg_waiting", "self.intervals.", "ivs."),
+    "contacts.py": ("c.",),
+    "clock.py": ("env._now", "self.env._now", "event.callbacks"),  # SimPy's step, inlined
+}
+
+
+def test_no_engine_part_writes_another_ones_fields():
+    import ast
+    from pathlib import Path
+
+    import crisissim.engine
+
+    root = Path(crisissim.engine.__file__).parent
+    bad = []
+    for f in sorted(root.glob("*.py")):
+        allowed = OWN_WRITES.get(f.name, ())
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            else:
+                continue
+            for target in targets:
+                for x in ast.walk(target):
+                    if not isinstance(x, (ast.Attribute, ast.Subscript)) or not isinstance(x.ctx, ast.Store):
+                        continue
+                    owner = x.value
+                    if isinstance(x, ast.Subscript):
+                        if not isinstance(owner, ast.Attribute):
+                            continue  # an item of a local list or dict
+                        owner = owner.value  # an item of a field: whose field?
+                    if isinstance(owner, ast.Name) and owner.id == "self":
+                        continue  # the object's own field
+                    text = ast.unparse(x)
+                    if not text.startswith(allowed):
+                        bad.append(f"{f.name}:{node.lineno}: {text}")
+    assert bad == []

@@ -125,10 +125,11 @@ EFFECTS = MINIMAL + """injects:
 def test_effect_errors():
     assert errors(EFFECTS) == [
         "s.yaml:17:24: injects[0].effects[0].factr: unknown field 'factr'; did you mean 'factor'?",
-        "s.yaml:18:18: injects[0].effects[1].effect: unknown effect type (expected one of: cost, reputation, rate, "
-        "surge, staff, compensation, deflect, amplification, handle_time, resolution, statement, outage, got 'bogus')",
-        "s.yaml:19:9: injects[0].effects[2]: missing 'effect' (expected one of: cost, reputation, rate, surge, staff, "
-        "compensation, deflect, amplification, handle_time, resolution, statement, outage)",
+        "s.yaml:18:18: injects[0].effects[1].effect: unknown effect type (expected one of: amplification, "
+        "compensation, cost, deflect, handle_time, outage, rate, reputation, resolution, staff, statement, surge, "
+        "got 'bogus')",
+        "s.yaml:19:9: injects[0].effects[2]: missing 'effect' (expected one of: amplification, compensation, cost, "
+        "deflect, handle_time, outage, rate, reputation, resolution, staff, statement, surge)",
         "s.yaml:20:9: injects[0].effects[3]: wrong type (expected a mapping, got 7)",
     ]
 

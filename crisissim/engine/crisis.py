@@ -27,11 +27,23 @@ class OpenCard:
 
 
 class Director:
-    """Runs injects, cards and actions for one simulation."""
+    """Runs injects, cards and actions for one simulation.
 
-    def __init__(self, sim):
-        self.sim = sim
-        sc = sim.scenario
+    It reaches the rest of the engine only through what it is given: the SimPy
+    environment (time and timeouts), the event log, the effect runner, the ledger
+    (option and action costs), the condition ``lookup`` and ``answer(card)``, which
+    returns ``(option, by)`` when a policy or a replayed log answers a card at once, or
+    None when the card waits for the trainee.
+    """
+
+    def __init__(self, scenario, env, log, effects, ledger, lookup, answer):
+        sc = scenario
+        self.env = env
+        self.log = log
+        self.effects = effects
+        self.ledger = ledger
+        self.lookup = lookup
+        self.answer = answer
         names = Names(frozenset(sc.contact_types), frozenset(sc.pools), frozenset(i.id for i in sc.injects))
         self.fired_at: dict[str, float] = {}
         self.fire_count: dict[str, int] = {i.id: 0 for i in sc.injects}
@@ -46,7 +58,6 @@ class Director:
         self.ready_at: dict[str, float] = {a.id: 0.0 for a in sc.actions}
         self.decisions: list[dict] = []  # the replayable log
         self.awaiting = 0  # cards shown that waited for the trainee
-        env = sim.env
         dur = sc.meta.duration
         for inj in sc.injects:
             if inj.at is not None and inj.at < dur:
@@ -54,10 +65,9 @@ class Director:
         for card in sc.decisions:
             if card.at is not None and card.at < dur:
                 self._at(card.at, lambda _e, card=card: self.show(card))
-        self.env = env
 
     def _at(self, t: float, fn) -> None:
-        ev = self.sim.env.timeout(max(0.0, t - self.sim.env.now))
+        ev = self.env.timeout(max(0.0, t - self.env.now))
         ev.callbacks.append(fn)
 
     # ------------------------------------------------------------------ injects
@@ -69,20 +79,19 @@ class Director:
     def _timed_inject(self, inj) -> None:
         self.fire(inj)
         if inj.every is not None and self.fire_count[inj.id] < self._limit(inj):
-            self._at(self.sim.env.now + inj.every, lambda _e: self._timed_inject(inj))
+            self._at(self.env.now + inj.every, lambda _e: self._timed_inject(inj))
 
     def fire(self, inj) -> None:
-        sim = self.sim
-        now = sim.env.now
+        now = self.env.now
         self.fire_count[inj.id] += 1
         self.fired_at.setdefault(inj.id, now)
         self.last_fired[inj.id] = now
-        sim.log.add(now, "inject", id=inj.id, title=inj.title, text=inj.text, count=self.fire_count[inj.id])
-        sim.effects.schedule(inj.effects, source=f"inject:{inj.id}")
+        self.log.add(now, "inject", id=inj.id, title=inj.title, text=inj.text, count=self.fire_count[inj.id])
+        self.effects.schedule(inj.effects, source=f"inject:{inj.id}")
 
     def check(self, now: float) -> None:
         """Fire conditional injects and show conditional cards whose conditions hold now."""
-        lookup = self.sim.lookup
+        lookup = self.lookup
         for inj, cond in self.cond_injects:
             n = self.fire_count[inj.id]
             if n >= self._limit(inj):
@@ -99,20 +108,16 @@ class Director:
 
     # -------------------------------------------------------------------- cards
     def show(self, card) -> None:
-        sim = self.sim
-        now = sim.env.now
+        now = self.env.now
         if card.id in self.open or card.id in self.closed:
             return
         oc = OpenCard(card, now, now + card.deadline)
         self.open[card.id] = oc
-        sim.log.add(now, "card_shown", id=card.id, title=card.title, deadline=oc.deadline)
+        self.log.add(now, "card_shown", id=card.id, title=card.title, deadline=oc.deadline)
         self._at(oc.deadline, lambda _e: self._deadline(card.id, oc))
-        answer = sim.replay_answer(card.id) if sim.replaying else None
+        answer = self.answer(card)
         if answer is not None:
             self.choose(card.id, answer[0], by=answer[1])
-        elif sim.policy is not None and not sim.replaying:
-            option = sim.policy(sim.snapshot(), card)
-            self.choose(card.id, option, by="policy")
         else:
             self.awaiting += 1
 
@@ -126,7 +131,6 @@ class Director:
         ``step`` is the number of events processed before a decision taken between events
         (trainee, replay); None for one taken inside an event (policy at show, deadline).
         """
-        sim = self.sim
         if card_id not in self.cards:
             raise DecisionError(f"unknown decision card {card_id!r} (expected one of: {', '.join(self.cards)})")
         oc = self.open.get(card_id)
@@ -139,15 +143,15 @@ class Director:
                 f"card {card_id!r} has no option {option_id!r} (expected one of: {', '.join(options)})"
             )
         opt = options[option_id]
-        now = sim.env.now
+        now = self.env.now
         del self.open[card_id]
         self.closed.add(card_id)
         record = {"t": now, "step": step, "card": card_id, "option": option_id, "by": by}
         self.decisions.append(record)
-        sim.log.add(now, "decision", card=card_id, option=option_id, by=by, cost=opt.cost, waited=now - oc.shown)
+        self.log.add(now, "decision", card=card_id, option=option_id, by=by, cost=opt.cost, waited=now - oc.shown)
         if opt.cost:
-            sim.losses["actions"] += opt.cost
-        sim.effects.schedule(opt.effects, source=f"card:{card_id}:{option_id}", delay=opt.delay, duration=opt.duration)
+            self.ledger.add("actions", opt.cost)
+        self.effects.schedule(opt.effects, source=f"card:{card_id}:{option_id}", delay=opt.delay, duration=opt.duration)
         return record
 
     # ------------------------------------------------------------------ actions
@@ -164,8 +168,7 @@ class Director:
 
     def act(self, action_id: str, by: str = "trainee", step: int | None = None) -> dict:
         """Use an action now; raise :class:`DecisionError` if it is not available."""
-        sim = self.sim
-        now = sim.env.now
+        now = self.env.now
         why = self.available(action_id, now)
         if why:
             raise DecisionError(why)
@@ -174,8 +177,8 @@ class Director:
         self.ready_at[action_id] = now + a.cooldown
         record = {"t": now, "step": step, "action": action_id, "by": by}
         self.decisions.append(record)
-        sim.log.add(now, "action", id=action_id, by=by, cost=a.cost)
+        self.log.add(now, "action", id=action_id, by=by, cost=a.cost)
         if a.cost:
-            sim.losses["actions"] += a.cost
-        sim.effects.schedule(a.effects, source=f"action:{action_id}", delay=a.delay, duration=a.duration)
+            self.ledger.add("actions", a.cost)
+        self.effects.schedule(a.effects, source=f"action:{action_id}", delay=a.delay, duration=a.duration)
         return record

@@ -1,30 +1,42 @@
-"""Applying effect primitives: each kind is started (and, if it lasts, ended) in one place.
+"""Running effects: when each starts and ends. *What* an effect does is declared by its kind
+(``crisissim/scenario/effects/<kind>.py``: ``begin``, and ``fold`` for lasting kinds);
+this module is the engine side of that contract, :class:`EffectRunner` implementing
+:class:`~crisissim.scenario.effects.EffectRun`.
 
 Effects of injects, decision options and actions all pass through
 :meth:`EffectRunner.schedule`: after the option's delay the effect begins; if it
 has a duration (its own, else the option's) it ends then, otherwise it lasts to
 the end of the run.
+
+Extension point: a kind that needs a new power from the engine adds a method to
+``EffectRun`` and implements it here, reaching the part that owns the state.
 """
 
 from __future__ import annotations
 
-import math
-
-LASTING = {"rate", "deflect", "resolution", "compensation", "handle_time", "amplification", "outage"}
+from collections.abc import Callable, Iterable
 
 
 class EffectRunner:
-    """Starts and ends effects on a running simulation."""
+    """Starts and ends effects on a running simulation; the engine as effects see it."""
 
-    def __init__(self, sim):
-        self.sim = sim
+    def __init__(self, env, ledger, reputation, mods, rebound, pools, dispatch, fired_at, log):
+        self.env = env
+        self._ledger = ledger
+        self._reputation = reputation  # ReputationTicks: shocks are re-read at once
+        self._mods = mods
+        self._rebound = rebound  # rebound(type indices): restart those arrival bounds
+        self._pool_by_name = {p.name: p for p in pools}
+        self._dispatch = dispatch  # dispatch(pool, now, n): give work to agents who came on duty
+        self._fired_at = fired_at  # fired_at(inject id) -> first firing time or None
+        self._log = log
 
     def schedule(self, effects, source: str, delay: float = 0.0, duration: float | None = None) -> None:
         """Start ``effects`` after ``delay`` minutes; lasting ones end after their duration."""
         if not effects:
             return
         if delay > 0:
-            ev = self.sim.env.timeout(delay)
+            ev = self.env.timeout(delay)
             ev.callbacks.append(lambda _ev: self._begin_all(effects, source, duration))
         else:
             self._begin_all(effects, source, duration)
@@ -34,66 +46,58 @@ class EffectRunner:
             self.begin(e, source, duration)
 
     def begin(self, e, source: str, default_duration: float | None) -> None:
-        sim = self.sim
-        now = sim.env.now
-        kind = e.effect
+        """Start one effect now and log it; schedule its end if it has one and a duration."""
         duration = getattr(e, "duration", None)
         if duration is None:
             duration = default_duration
-        detail: dict = {}
-        undo = None
-        if kind == "cost":
-            sim.losses["actions"] += e.amount
-            detail["amount"] = e.amount
-        elif kind == "reputation":
-            sim.rep.add(e.delta, now)
-            sim.refresh_reputation(now)
-            detail["delta"] = e.delta
-        elif kind == "surge":
-            idx = sim.mods.add_surge(e.target, now, e.peak, e.half_life)
-            sim.rebound(idx)
-            detail["types"] = [sim.types[i].name for i in idx]
-        elif kind == "staff":
-            pool = sim.pool_by_name[e.pool]
-            self._staff(pool, e.add, now)
-            detail["add"] = e.add
-            undo = lambda: self._staff(pool, -e.add, sim.env.now)  # noqa: E731
-        elif kind == "statement":
-            fired = sim.director.fired_at.get(e.answers)
-            lag = max(0.0, now - fired) if fired is not None else 0.0
-            gain = e.reputation * math.pow(2.0, -lag / e.half_life)
-            sim.rep.add(gain, now)
-            sim.refresh_reputation(now)
-            detail.update(gain=round(gain, 6), lag=round(lag, 6))  # "reputation" is the log's level
-            if e.transparency > 0:
-                token = sim.mods.add(e)
-                undo = lambda: sim.mods.remove(token)  # noqa: E731
-        elif kind in LASTING:
-            token = sim.mods.add(e)
-            # only a rate factor enters the thinning bound; rebound just the types it names,
-            # so other types keep their candidate streams (common random numbers)
-            idx = sim.mods.targets(e.target) if kind == "rate" else []
-            sim.rebound(idx)
+        started = e.begin(self)
+        kind = e.effect
+        self._log.add(self.env.now, "effect_start", source=source, effect=kind, **started.detail)
+        end = started.end
+        if end is not None and duration is not None:
 
-            def undo(token=token, idx=idx):
-                sim.mods.remove(token)
-                sim.rebound(idx)
+            def finish(_ev) -> None:
+                end()
+                self._log.add(self.env.now, "effect_end", source=source, effect=kind)
 
-        else:  # pragma: no cover - the schema admits no other kind
-            raise AssertionError(kind)
-        sim.log.add(now, "effect_start", source=source, effect=kind, **detail)
-        if undo is not None and duration is not None:
-            ev = sim.env.timeout(duration)
+            self.env.timeout(duration).callbacks.append(finish)
 
-            def end(_ev, undo=undo):
-                undo()
-                sim.log.add(sim.env.now, "effect_end", source=source, effect=kind)
+    # ------------------------------------------------ EffectRun: what effects may do
+    @property
+    def now(self) -> float:
+        return self.env.now
 
-            ev.callbacks.append(end)
+    def pay(self, amount: float) -> None:
+        self._ledger.add("actions", amount)
 
-    def _staff(self, pool, add: int, now: float) -> None:
-        pool.accrue_pay(now)
-        pool.added += add
-        new = pool.retarget(now)
+    def shift_reputation(self, delta: float) -> None:
+        self._reputation.shock(delta, self.env.now)
+
+    def surge(self, target: str | None, peak: float, half_life: float) -> list[str]:
+        idx = self._mods.add_surge(target, self.env.now, peak, half_life)
+        self._rebound(idx)
+        return [self._mods.type_names[i] for i in idx]
+
+    def add_staff(self, pool: str, add: int) -> None:
+        p = self._pool_by_name[pool]
+        now = self.env.now
+        new = p.add_agents(add, now)
         if new:
-            self.sim.flow.dispatch_idle(pool, now, new)
+            self._dispatch(p, now, new)
+
+    def fired_at(self, inject: str) -> float | None:
+        return self._fired_at(inject)
+
+    def hold(self, effect, rebound: Iterable[int] = ()) -> Callable[[], None]:
+        idx = list(rebound)
+        token = self._mods.add(effect)
+        self._rebound(idx)
+
+        def release() -> None:
+            self._mods.remove(token)
+            self._rebound(idx)
+
+        return release
+
+    def targets(self, target: str | None) -> list[int]:
+        return self._mods.targets(target)

@@ -1,105 +1,66 @@
-"""The contact flow: arrival, routing, service, resolution, repeat contacts, abandonment, churn.
+"""The contact flow: arrival, routing, service, resolution, repeat contacts, abandonment.
 
 This is the hot path. Each contact costs two SimPy events (its arrival and its
 service completion); abandonments are settled lazily by the queues; routing
 reads pool counts. An idle agent takes the longest-waiting contact among its
 skills, highest skill priority first.
+
+What the flow owns and writes: the live state of every contact type (counters,
+queues, unanswered posts), the contact tallies of the interval KPIs, the wait
+histograms, the contact records and the recent social posts, and the resolutions
+booked since the last tick (:meth:`ContactFlow.take_resolved_severity`). It moves
+agents only through :class:`~crisissim.engine.staff.StaffPool`'s methods, decides
+churn through the :class:`~crisissim.engine.churn.ChurnModel`, books money through the
+:class:`~crisissim.engine.ledger.Ledger` and hits reputation through the score's ``add``.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+from collections import deque
 
-from crisissim.engine.contacts import INF, Contact, ContactQueue
 from crisissim.engine.arrivals import _Ev, schedule
-from crisissim.engine.rng import AttributeStream, Stream, dist_stream, generator
-from crisissim.engine.stats import Counters
-
-DEFAULT_REPEAT_MEAN = 240.0  # minutes until an unresolved customer comes back
-DEFAULT_RETRY_MEAN = 10.0  # minutes until a customer who abandoned calls again
-SYNC_WAIT_REFERENCE = 5.0  # minutes: wait scale for churn on sync channels without patience
-
-
-class TypeRT:
-    """Runtime state of one contact type: queue, counters, random streams, who serves it."""
-
-    def __init__(self, index: int, name: str, spec, channel, seed: int):
-        self.index = index
-        self.name = name
-        self.spec = spec
-        self.channel_name = spec.channel
-        self.kind = channel.kind
-        self.sync = channel.kind == "sync"
-        self.social = channel.kind == "social"
-        self.severity = spec.severity
-        self.fcr = spec.first_contact_resolution
-        self.negative_share = spec.negative_share if self.social else 0.0
-        sla = INF if self.sync else channel.sla
-        self.sla = sla
-        self.queue = ContactQueue(sla)
-        self.counts = Counters()
-        self.pools: list = []  # (priority, pool) sorted
-        self.neg_waiting = 0
-        patience = channel.patience if self.sync else None
-        if patience is not None:
-            self.wait_ref = patience.mean
-        elif self.sync:
-            self.wait_ref = SYNC_WAIT_REFERENCE
-        else:
-            self.wait_ref = channel.sla
-        self.excitation = None
-        p = f"type:{name}:"
-        # first contacts and repeat contacts draw from separate streams (common random numbers)
-        self.attrs = AttributeStream(seed, p, spec.handle_time, patience)
-        self.repeat_attrs = AttributeStream(seed, p + "repeat:", spec.handle_time, patience)
-        self.repeat_delay = _delays(seed, p + "repeat-delay", spec.repeat_delay, DEFAULT_REPEAT_MEAN)
-        self.retry = spec.retry if self.sync else 0.0
-        self.retry_delay = _delays(seed, p + "retry-delay", spec.retry_delay, DEFAULT_RETRY_MEAN) if self.retry else None
-
-    def next_repeat_delay(self) -> float:
-        return self.repeat_delay.next()
-
-
-def _delays(seed: int, name: str, dist, default_mean: float):
-    """Draws of a delay distribution, or exponential with ``default_mean`` minutes when none is given."""
-    if dist is not None:
-        return dist_stream(seed, name, dist)
-    return Stream(generator(seed, name + "-exp"), lambda rng, n: rng.exponential(default_mean, n))
+from crisissim.engine.contacts import DONE, SERVING, Contact
+from crisissim.engine.stats import WaitHistogram
 
 
 class ContactFlow:
     """Moves contacts through queues and pools and books their outcomes."""
 
-    def __init__(self, sim):
-        self.sim = sim
-        self.env = sim.env
-        sc = sim.scenario
+    def __init__(self, env, scenario, types, pools, skill_groups, mods, score, churn, ledger, intervals,
+                 record: bool = False):
+        self.env = env
+        sc = scenario
         self.warmup = sc.meta.warmup
         self.threshold = sc.scoring.service_level.threshold
-        self.churn = sc.churn
-        self.clv = sc.customers.clv
-        self.acq = sc.customers.acquisition_cost
-        self.rep_spec = sc.reputation
-        self.rep_base = sc.reputation.base
-        self.types: list[TypeRT] = sim.types
-        self.pools = sim.pools
-        self.mods = sim.mods
-        self.rep = sim.rep
-        self.intervals = sim.intervals
-        self.losses = sim.losses
-        self.record = sim.records
-        self.iv_scale = 1.0 / sim.intervals.interval
-        self.iv_n = sim.intervals.n
-        self.x_rep = self.churn.b0  # churn intercept with the reputation term, refreshed each tick
-        self.pending_gain = 0.0  # resolution gains, booked to reputation on the next tick
-        self._queue = sim.env._queue  # Environment.schedule, inlined on the hot path
-        self._eid = sim.env._eid
-        self.hist_add = sim.wait_hist.add
-        self.hist_zero = sim.wait_hist.bins
-        self.hist_async_add = sim.wait_hist_async.add
-        for t in self.types:
-            t.wait_coef = self.churn.wait / t.wait_ref
+        self.abandon_hit = sc.reputation.abandon_hit
+        self.breach_hit = sc.reputation.breach_hit
+        self.types = types
+        self.pools = pools
+        self.skill_groups = skill_groups  # per pool: lists of contact types, best priority first
+        self.mods = mods
+        self.score = score
+        self.churn = churn
+        self.ledger = ledger
+        self.intervals = intervals
+        self.records: list | None = [] if record else None
+        self.posts: deque = deque(maxlen=30)  # recent social posts: (time, type, negative)
+        self.wait_hist = WaitHistogram()
+        self.wait_hist_async = WaitHistogram()
+        self.iv_scale = 1.0 / intervals.interval
+        self.iv_n = intervals.n
+        self._resolved_severity = 0.0  # resolutions since the last tick, booked to reputation then
+        self._queue = env._queue  # Environment.schedule, inlined on the hot path
+        self._eid = env._eid
+        self.hist_add = self.wait_hist.add
+        self.hist_zero = self.wait_hist.bins
+        self.hist_async_add = self.wait_hist_async.add
+
+    def take_resolved_severity(self) -> float:
+        """Severity of the contacts resolved since the last call (the tick books it to reputation)."""
+        s, self._resolved_severity = self._resolved_severity, 0.0
+        return s
 
     # ---------------------------------------------------------------- arrivals
     def arrive(self, ti: int, now: float, repeat: bool = False) -> Contact | None:
@@ -125,7 +86,7 @@ class ContactFlow:
                 iv = self.iv_n - 1
             self.intervals.offered[iv] += 1
         if mods.down[ti]:
-            c.state = 2
+            c.state = DONE
             c.deadline = now
             self._abandoned(t, c, now)
             return c
@@ -134,21 +95,21 @@ class ContactFlow:
             if t.excitation is not None:
                 c.alpha = t.excitation.base_alpha * mods.alpha
                 t.excitation.add(now, c.alpha)
-        for _, pool in t.pools:
+        for pool in t.servers:
             if pool.idle > 0:
-                pool.accrue(now)
-                pool.idle -= 1
-                pool.busy += 1
-                c.state = 1
+                pool.seize(now)
+                c.state = SERVING
                 self._start(pool, t, c, now)
                 return c
-        q = t.queue
-        dl = q.deadlines
-        if dl and dl[0][0] <= now:
-            for x in q.expire(now):
-                self._abandoned(t, x, now)
-        q.push(c)
+        self._abandon_due(t, now)
+        t.queue.push(c)
         return c
+
+    def post(self, ti: int, now: float) -> None:
+        """A social post arrives: as :meth:`arrive`, and shown in the feed."""
+        c = self.arrive(ti, now)
+        if c is not None:
+            self.posts.append((now, self.types[ti].name, c.negative))
 
     def repeat_later(self, ti: int, delay: float) -> None:
         schedule(self.env, delay, self._repeat_cb, ti)
@@ -157,7 +118,7 @@ class ContactFlow:
         self.arrive(ev._value, self.env._now, repeat=True)
 
     # ----------------------------------------------------------------- service
-    def _start(self, pool, t: TypeRT, c: Contact, now: float) -> None:
+    def _start(self, pool, t, c: Contact, now: float) -> None:
         c.start = now
         arrival = c.arrival
         wait = now - arrival
@@ -203,20 +164,14 @@ class ContactFlow:
         t = c.ctype
         ti = t.index
         resolved = c.fcr_u < t.p_fix[pool.index]
-        x = self.x_rep + t.wait_coef * (c.start - c.arrival)
+        comp = 0.0
         if resolved:
-            ch = self.churn
             comp = self.mods.compensation[ti]
             if comp:
-                self.losses["compensation"] += comp
-                if self.clv > 0:
-                    x -= ch.compensation * comp / self.clv
-            x -= ch.fix
-            self.pending_gain += t.severity
-        churned = c.churn_u < 1.0 / (1.0 + math.exp(-x))
-        if churned:
-            self._churn(t, c)
-        elif not resolved:
+                self.ledger.add("compensation", comp)
+            self._resolved_severity += t.severity
+        churned = self.churn.after_service(t, c, resolved, comp)
+        if not churned and not resolved:
             self.repeat_later(ti, t.next_repeat_delay())
         if c.counted:
             cnt = t.counts
@@ -224,41 +179,51 @@ class ContactFlow:
             cnt.served += 1
             if resolved:
                 cnt.resolved += 1
-        c.state = 2
-        if self.record is not None:
-            self.record.append((t.name, c.arrival, c.start, now, "served", resolved, churned, c.repeat))
+        c.state = DONE
+        if self.records is not None:
+            self.records.append((t.name, c.arrival, c.start, now, "served", resolved, churned, c.repeat))
         # the agent is free: go home if over headcount, else take the next contact
-        pool.accrue(now)
-        pool.busy -= 1
-        if pool.busy + pool.idle >= pool.target:
-            return
-        self.next_for(pool, now)
+        if pool.finish(now):
+            self.next_for(pool, now)
 
     def next_for(self, pool, now: float) -> bool:
-        """Give a free agent of ``pool`` the longest-waiting contact of its best skill group."""
-        for group in pool.groups:
+        """Give an agent of ``pool`` who is free (counted busy) the longest-waiting contact of
+        its best skill group; with nothing to do, the agent rests (becomes idle)."""
+        for group in self.skill_groups[pool.index]:
             best = None
             best_t = None
             for t in group:
+                self._abandon_due(t, now)
                 q = t.queue
-                dl = q.deadlines
-                if dl and dl[0][0] <= now:
-                    for x in q.expire(now):
-                        self._abandoned(t, x, now)
                 if q.waiting:
                     h = q.head()
                     if best is None or h.arrival < best.arrival:
                         best, best_t = h, t
             if best is not None:
                 best_t.queue.pop()
-                pool.busy += 1
                 self._start(pool, best_t, best, now)
                 return True
-        pool.idle += 1
+        pool.rest()
         return False
 
+    def dispatch_idle(self, pool, now: float, n: int) -> None:
+        """Give work to ``n`` agents that just became idle in ``pool``."""
+        for _ in range(n):
+            if pool.idle <= 0:
+                return
+            pool.seize(now)
+            if not self.next_for(pool, now):
+                return
+
     # ---------------------------------------------------------------- outcomes
-    def _abandoned(self, t: TypeRT, c: Contact, now: float) -> None:
+    def _abandon_due(self, t, now: float) -> None:
+        """Settle the contacts of type ``t`` whose patience ran out by ``now``."""
+        dl = t.queue.deadlines
+        if dl and dl[0][0] <= now:
+            for x in t.queue.expire(now):
+                self._abandoned(t, x, now)
+
+    def _abandoned(self, t, c: Contact, now: float) -> None:
         at = c.deadline
         wait = at - c.arrival
         if c.counted:
@@ -268,55 +233,29 @@ class ContactFlow:
             self.intervals.abandoned[iv] += 1
             if t.sync:
                 self.intervals.sync_abandoned[iv] += 1
-        hit = self.rep_spec.abandon_hit * t.severity
+        hit = self.abandon_hit * t.severity
         if hit:
-            self.rep.add(-hit, now, when=at)
-        ch = self.churn
-        r = self.sim.r_now
-        x = ch.b0 + t.wait_coef * wait + ch.abandon - ch.reputation * (r - self.rep_base) / 100.0
-        churned = c.churn_u < 1.0 / (1.0 + math.exp(-x))
-        if churned:
-            self._churn(t, c)
-        elif t.retry and c.fcr_u < t.retry:  # fcr_u is this customer's spare uniform: no call was answered
+            self.score.add(-hit, now, when=at)
+        churned = self.churn.after_abandon(t, c, wait)
+        if not churned and t.retry and c.fcr_u < t.retry:  # fcr_u is this customer's spare uniform: no call was answered
             self.repeat_later(t.index, max(0.0, at + t.retry_delay.next() - now))
-        if self.record is not None:
-            self.record.append((t.name, c.arrival, math.nan, at, "abandoned", False, churned, c.repeat))
+        if self.records is not None:
+            self.records.append((t.name, c.arrival, math.nan, at, "abandoned", False, churned, c.repeat))
 
-    def _breach(self, t: TypeRT, c: Contact, now: float, when: float) -> None:
+    def _breach(self, t, c: Contact, now: float, when: float) -> None:
         if c.counted:
             t.counts.breached += 1
-        hit = self.rep_spec.breach_hit * t.severity
+        hit = self.breach_hit * t.severity
         if hit:
-            self.rep.add(-hit, now, when=when)
-
-    def _churn(self, t: TypeRT, c: Contact) -> None:
-        self.sim.churned_contact += 1
-        if c.counted:
-            t.counts.churned += 1
-        self.losses["churn_clv"] += self.clv
-        self.losses["acquisition"] += self.acq
+            self.score.add(-hit, now, when=when)
 
     def settle(self, now: float) -> None:
         """Settle abandonments and SLA breaches due by ``now`` (called on the clock tick)."""
         for t in self.types:
+            self._abandon_due(t, now)
             q = t.queue
-            dl = q.deadlines
-            if dl and dl[0][0] <= now:
-                for x in q.expire(now):
-                    self._abandoned(t, x, now)
             if q.sla_watch and q.sla_watch[0].arrival + q.sla <= now:
                 for x in q.breaches(now):
                     self._breach(t, x, now, x.arrival + t.sla)
             if len(q.fifo) > 64:
                 q.compact()
-
-    def dispatch_idle(self, pool, now: float, n: int) -> None:
-        """Give work to ``n`` agents that just became idle in ``pool``."""
-        for _ in range(n):
-            if pool.idle <= 0:
-                return
-            pool.accrue(now)
-            pool.idle -= 1
-            if not self.next_for(pool, now):
-                return
-

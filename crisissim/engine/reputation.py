@@ -49,3 +49,40 @@ class Reputation:
         self.value = v
         if v < self.minimum:
             self.minimum = v
+
+
+class ReputationTicks:
+    """What moves reputation over time besides instant hits, and who hears of a new level.
+
+    On each clock tick: unanswered negative social posts cost ``post_hit`` points per post-hour,
+    the resolutions booked since the last tick add ``resolution_gain`` × their severity, and
+    the new level is *re-read*: every listener (the churn intercept, the arrival sources'
+    feedback) gets it. A shock (an effect) is applied and re-read at once. Abandonments and
+    breaches hit the :class:`Reputation` score directly and are heard on the next re-read.
+    """
+
+    def __init__(self, score: Reputation, spec, listeners):
+        self.score = score
+        self.post_hit = spec.post_hit
+        self.resolution_gain = spec.resolution_gain
+        self.listeners = list(listeners)  # callables(r)
+
+    def reread(self, now: float) -> float:
+        """Bring the score to ``now`` and tell every listener."""
+        r = self.score.advance(now)
+        for listen in self.listeners:
+            listen(r)
+        return r
+
+    def shock(self, delta: float, now: float) -> None:
+        """An instant change (an effect): applied and re-read now."""
+        self.score.add(delta, now)
+        self.reread(now)
+
+    def tick(self, now: float, dt: float, posts: int, resolved_severity: float) -> float:
+        """A clock tick ``dt`` minutes after the last: posts and resolutions, then re-read."""
+        if posts and self.post_hit and dt:
+            self.score.add(-self.post_hit * posts * dt / 60.0, now)
+        if resolved_severity:
+            self.score.add(self.resolution_gain * resolved_severity, now)
+        return self.reread(now)

@@ -9,34 +9,46 @@ sub-counts and self-service absorptions (not in ``arrived``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from crisissim.engine.contact_types import service_level
 from crisissim.engine.contacts import WAITING
+from crisissim.engine.ledger import LOSS_PARTS
 
-METRIC_KEYS = (
-    "total_loss",
-    "loss_churn_clv",
-    "loss_acquisition",
-    "loss_compensation",
-    "loss_staff_regular",
-    "loss_staff_overtime",
-    "loss_actions",
-    "arrived",
-    "served",
-    "abandoned",
-    "abandon_rate",
-    "service_level",
-    "wait_mean",
-    "wait_p50",
-    "wait_p90",
-    "wait_p99",
-    "reputation_final",
-    "reputation_min",
-    "churned",
-    "occupancy",
+
+def _mean_occupancy(d: dict) -> float:
+    pools = d["pools"]
+    return float(np.mean([p["occupancy"] for p in pools.values()])) if pools else 0.0
+
+
+def _loss_part(part: str) -> Callable[[dict], float]:
+    return lambda d: d["losses"][part]
+
+
+METRICS: tuple[tuple[str, Callable[[dict], float]], ...] = (
+    ("total_loss", lambda d: d["total_loss"]),
+    *((f"loss_{part}", _loss_part(part)) for part in LOSS_PARTS),
+    ("arrived", lambda d: d["contacts"]["arrived"]),
+    ("served", lambda d: d["contacts"]["served"]),
+    ("abandoned", lambda d: d["contacts"]["abandoned"]),
+    ("abandon_rate", lambda d: d["abandon_rate"]),
+    ("service_level", lambda d: d["service_level"]),
+    ("wait_mean", lambda d: d["wait"]["mean"]),
+    ("wait_p50", lambda d: d["wait"]["p50"]),
+    ("wait_p90", lambda d: d["wait"]["p90"]),
+    ("wait_p99", lambda d: d["wait"]["p99"]),
+    ("reputation_final", lambda d: d["reputation"]["final"]),
+    ("reputation_min", lambda d: d["reputation"]["min"]),
+    ("churned", lambda d: d["churned"]),
+    ("occupancy", _mean_occupancy),
 )
+"""The flat metrics of a run (what studies aggregate): name and how to read it from the result
+JSON. Adding a metric is adding a line here."""
+
+METRIC_KEYS = tuple(name for name, _ in METRICS)
 
 
 def _r(x: float, nd: int = 6) -> float:
@@ -78,11 +90,11 @@ class Result:
     records: list | None = field(default=None)
 
     @classmethod
-    def build(cls, sim) -> "Result":
+    def build(cls, sim) -> Result:
         sc = sim.scenario
         types = sim.types
         has_sync = any(t.sync for t in types)
-        hist = sim.wait_hist if has_sync else sim.wait_hist_async
+        hist = sim.flow.wait_hist if has_sync else sim.flow.wait_hist_async
         parts = sim.loss_parts(sim.duration)
         contacts = _counts(types)
         sync = [t for t in types if t.sync] or types
@@ -92,7 +104,7 @@ class Result:
         for t in types:
             c = _counts([t])
             c["wait_mean"] = _r(t.counts.wait_sum / t.counts.answered) if t.counts.answered else 0.0
-            c["churned"] = t.counts.churned
+            c["churned"] = sim.churn.by_type[t.index]
             by_type[t.name] = c
         pools = {}
         for p in sim.pools:
@@ -130,17 +142,17 @@ class Result:
                 (sum(t.counts.wait_sum + t.counts.abandon_wait_sum for t in sync))
                 / max(1, sum(t.counts.answered + t.counts.abandoned for t in sync))
             ),
-            "service_level": _r(sim._service_level()),
+            "service_level": _r(service_level(types)),
             "service_level_target": sc.scoring.service_level.target,
             "service_level_threshold": _r(sc.scoring.service_level.threshold),
             "abandon_rate": _r(abandoned_sync / arrived_sync if arrived_sync else 0.0),
             "reputation": {
                 "initial": _r(sc.reputation.initial),
-                "final": _r(sim.rep.at(sim.duration)),
-                "min": _r(sim.rep.minimum),
+                "final": _r(sim.score.at(sim.duration)),
+                "min": _r(sim.score.minimum),
             },
-            "churned": sim.churned_contact + sim.churned_silent + sim.churned_tail,
-            "churn": {"contact": sim.churned_contact, "silent": sim.churned_silent, "tail": sim.churned_tail},
+            "churned": sim.churn.contact + sim.churn.silent + sim.churn.tail,
+            "churn": {"contact": sim.churn.contact, "silent": sim.churn.silent, "tail": sim.churn.tail},
             "pools": pools,
             "decisions": [dict(d) for d in sim.director.decisions],
             "events": [dict(e) for e in sim.log.events],
@@ -165,27 +177,7 @@ class Result:
 
     def metrics(self) -> dict[str, float]:
         """Flat metrics for studies, in ``METRIC_KEYS`` order."""
-        d = self.data
-        pools = d["pools"]
-        occ = float(np.mean([p["occupancy"] for p in pools.values()])) if pools else 0.0
-        vals = [
-            d["total_loss"],
-            *(d["losses"][k] for k in ("churn_clv", "acquisition", "compensation", "staff_regular", "staff_overtime", "actions")),
-            d["contacts"]["arrived"],
-            d["contacts"]["served"],
-            d["contacts"]["abandoned"],
-            d["abandon_rate"],
-            d["service_level"],
-            d["wait"]["mean"],
-            d["wait"]["p50"],
-            d["wait"]["p90"],
-            d["wait"]["p99"],
-            d["reputation"]["final"],
-            d["reputation"]["min"],
-            d["churned"],
-            occ,
-        ]
-        return {k: float(v) for k, v in zip(METRIC_KEYS, vals)}
+        return {name: float(read(self.data)) for name, read in METRICS}
 
     def timeline_rows(self):
         """Rows of the sampled time series: column names, then one tuple per sample."""

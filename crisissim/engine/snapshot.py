@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,68 @@ class Snapshot:
     @staticmethod
     def freeze(d: dict) -> Mapping:
         return MappingProxyType(dict(d))
+
+
+def card_views(director) -> list[CardView]:
+    """The cards open now, oldest first."""
+    return [
+        CardView(
+            oc.spec.id,
+            oc.spec.title,
+            oc.spec.prompt,
+            tuple((o.id, o.label, o.cost) for o in oc.spec.options),
+            oc.spec.default,
+            oc.shown,
+            oc.deadline,
+        )
+        for oc in director.open.values()
+    ]
+
+
+class SnapshotBuilder:
+    """Builds :class:`Snapshot` views from the parts that own the state (reads only)."""
+
+    def __init__(self, scenario, types, pools, score, ledger, churn, flow, director, log):
+        self.actions = scenario.actions
+        self.duration = scenario.meta.duration
+        self.types = types
+        self.pools = pools
+        self.score = score
+        self.ledger = ledger
+        self.churn = churn
+        self.flow = flow
+        self.director = director
+        self.log = log
+
+    def build(self, now: float, finished: bool) -> Snapshot:
+        from crisissim.engine.contact_types import service_level
+
+        d = self.director
+        parts = self.ledger.parts(now)
+        acts = []
+        for a in self.actions:
+            why = d.available(a.id, now)
+            left = None if a.limit is None else a.limit - d.uses[a.id]
+            acts.append(ActionView(a.id, a.label, a.cost, why is None, max(0.0, d.ready_at[a.id] - now), left))
+        types = self.types
+        return Snapshot(
+            time=now,
+            duration=self.duration,
+            queues=Snapshot.freeze({t.name: t.queue.waiting_at(now) for t in types if t.sync}),
+            backlog=Snapshot.freeze({t.name: t.queue.waiting for t in types if not t.sync}),
+            pools=Snapshot.freeze({p.name: PoolView(p.on_duty, p.busy, p.target) for p in self.pools}),
+            reputation=self.score.at(now),
+            losses=Snapshot.freeze(parts),
+            total_loss=sum(parts.values()),
+            churned=self.churn.during_run,
+            arrived=sum(t.counts.arrived for t in types),
+            served=sum(t.counts.served for t in types),
+            abandoned=sum(t.counts.abandoned for t in types),
+            service_level=service_level(types),
+            unanswered_posts=sum(t.neg_waiting for t in types if t.social),
+            recent_posts=tuple(self.flow.posts),
+            open_cards=tuple(card_views(d)),
+            actions=tuple(acts),
+            recent_events=tuple(self.log.events[-12:]),
+            finished=finished,
+        )

@@ -3,6 +3,11 @@
 Agents in a pool are interchangeable (same skills, training and pay), so a pool
 keeps counts, not agent objects. When headcount falls, idle agents leave at
 once and busy agents leave when they finish their contact.
+
+A pool's counts change only through its own methods: the contact flow calls
+:meth:`StaffPool.seize`, :meth:`StaffPool.finish` and :meth:`StaffPool.rest`; shift
+changes and ``staff`` effects call :meth:`StaffPool.shift_change` and
+:meth:`StaffPool.add_agents`, which return how many agents became idle (to be given work).
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ class StaffPool:
         "target",
         "idle",
         "busy",
-        "groups",
         "_t",
         "_pay_t",
         "busy_area",
@@ -48,7 +52,6 @@ class StaffPool:
         self.target = 0
         self.idle = 0
         self.busy = 0
-        self.groups: list[list] = []  # queues by skill priority, filled by the flow
         self._t = 0.0
         self._pay_t = 0.0
         self.busy_area = 0.0  # agent-minutes busy
@@ -56,6 +59,7 @@ class StaffPool:
         self.regular_cost = 0.0
         self.overtime_cost = 0.0
         self.target = self.available_headcount()
+        self.idle = self.target  # everyone on duty at the start is free
 
     def available_headcount(self) -> int:
         """Agents available for contacts: (scheduled net of shrinkage) + added, at least 0."""
@@ -90,6 +94,39 @@ class StaffPool:
     def on_duty(self) -> int:
         return self.idle + self.busy
 
+    # the contact flow's moves
+    def seize(self, now: float) -> None:
+        """An idle agent takes a contact."""
+        self.accrue(now)
+        self.idle -= 1
+        self.busy += 1
+
+    def finish(self, now: float) -> bool:
+        """An agent finished a contact: False if they go home (the pool is over headcount);
+        True if they stay, still counted busy until given work or sent to :meth:`rest`."""
+        self.accrue(now)
+        if self.busy + self.idle > self.target:
+            self.busy -= 1
+            return False
+        return True
+
+    def rest(self) -> None:
+        """A staying agent found no work: busy → idle (same instant, nothing to integrate)."""
+        self.busy -= 1
+        self.idle += 1
+
+    def shift_change(self, now: float) -> int:
+        """The shift plan's headcount may change now; return how many agents became idle."""
+        self.accrue_pay(now)
+        self.scheduled = scheduled_at(self.spec, now)
+        return self.retarget(now)
+
+    def add_agents(self, add: int, now: float) -> int:
+        """Agents added (or removed, if negative) by an effect; return how many became idle."""
+        self.accrue_pay(now)
+        self.added += add
+        return self.retarget(now)
+
     def retarget(self, now: float) -> int:
         """Apply a headcount change; return how many new idle agents arrived (to be given work)."""
         self.accrue(now)
@@ -120,3 +157,18 @@ def shift_changes(spec, duration: float) -> list[float]:
         return []
     times = {s.start for s in spec.shifts} | {s.end for s in spec.shifts}
     return sorted(t for t in times if 0 < t < duration)
+
+
+def schedule_shifts(env, pools, duration: float, dispatch) -> None:
+    """Put every pool's shift changes on the clock; ``dispatch(pool, now, n)`` gives work to
+    the ``n`` agents who came on duty."""
+    for pool in pools:
+        for t in shift_changes(pool.spec, duration):
+            env.timeout(t).callbacks.append(lambda _e, pool=pool: _shift(env, pool, dispatch))
+
+
+def _shift(env, pool: StaffPool, dispatch) -> None:
+    now = env.now
+    new = pool.shift_change(now)
+    if new:
+        dispatch(pool, now, new)

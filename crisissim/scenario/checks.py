@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from crisissim.scenario.condition import ConditionError, Names, parse_condition
+from crisissim.scenario.effects import unknown as _unknown
 from crisissim.scenario.errors import Problem, _locate, format_path
 from crisissim.scenario.schema import Scenario
 from crisissim.scenario.yamlio import Node
-
-_TYPE_OR_CHANNEL = ("rate", "surge", "compensation", "deflect", "resolution")
 
 
 @dataclass(frozen=True)
@@ -28,12 +27,12 @@ class Known:
     options: dict  # decision index (as located) -> option ids, or None when unknown
 
     @classmethod
-    def of(cls, sc: Scenario) -> "Known":
+    def of(cls, sc: Scenario) -> Known:
         return cls(frozenset(sc.contact_types), frozenset(sc.channels), frozenset(sc.pools),
                    frozenset(i.id for i in sc.injects), {})
 
     @classmethod
-    def raw(cls, data: Any) -> "Known":
+    def raw(cls, data: Any) -> Known:
         """Names from the plain data, whatever else is wrong with it."""
         def keys(part):
             v = data.get(part) if isinstance(data, dict) else None
@@ -91,16 +90,6 @@ def check_scenario(sc: Scenario, root: Node, known: Known | None = None,
     return errors, warnings
 
 
-def _unknown(what: str, name: str, known) -> str:
-    import difflib
-
-    known = sorted(known)
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    listed = ", ".join(known[:12]) + (", …" if len(known) > 12 else "") if known else f"no {what}s defined"
-    return f"unknown {what} '{name}'{hint} (expected one of: {listed})"
-
-
 def _channels_and_skills(sc: Scenario, r: _Report, k: Known) -> None:
     for name, ct in sc.contact_types.items():
         if ct.channel not in k.channels:
@@ -155,20 +144,10 @@ def _all_effects(sc: Scenario) -> Iterator[tuple[tuple, object]]:
 
 
 def _effects(sc: Scenario, r: _Report, k: Known) -> None:
-    types, channels, pools, injects = set(k.types), set(k.channels), set(k.pools), set(k.injects)
+    """Each effect checks the names it refers to (see its kind's module in ``scenario/effects/``)."""
     for loc, eff in _all_effects(sc):
-        kind = eff.effect  # type: ignore[attr-defined]
-        target = getattr(eff, "target", None)
-        if kind in _TYPE_OR_CHANNEL and target is not None and target not in types | channels:
-            r.add(loc + ("target",), _unknown("contact type or channel", target, types | channels))
-        if kind == "handle_time" and target is not None and target not in types | channels | pools:
-            r.add(loc + ("target",), _unknown("contact type, channel or pool", target, types | channels | pools))
-        if kind == "staff" and eff.pool not in pools:  # type: ignore[attr-defined]
-            r.add(loc + ("pool",), _unknown("pool", eff.pool, pools))  # type: ignore[attr-defined]
-        if kind == "outage" and eff.channel not in channels:  # type: ignore[attr-defined]
-            r.add(loc + ("channel",), _unknown("channel", eff.channel, channels))  # type: ignore[attr-defined]
-        if kind == "statement" and eff.answers not in injects:  # type: ignore[attr-defined]
-            r.add(loc + ("answers",), _unknown("inject", eff.answers, injects))  # type: ignore[attr-defined]
+        for field, message in eff.check(k):  # type: ignore[attr-defined]
+            r.add(loc + (field,), message)
 
 
 def _ids(sc: Scenario, r: _Report, known: Known, to_original: Callable[[tuple], tuple] | None) -> None:

@@ -70,6 +70,13 @@ def effect_examples() -> dict[str, str]:
     return out
 
 
+def _effects_doc() -> str:
+    """The first paragraph of the effect package's docstring (what a trainer needs)."""
+    import crisissim.scenario.effects as effects
+
+    return " ".join((effects.__doc__ or "").split("\n\n")[:2])
+
+
 def _md(text: str) -> str:
     """RST-ish docstring text → one Markdown line (safe inside a table cell)."""
     text = re.sub(r"``([^`]+)``", r"`\1`", text or "")
@@ -201,7 +208,7 @@ def generate() -> str:
     out += ["## Parts", ""]
     for m in parts:
         out += model_section(m, defs.get(m.__name__, {}))
-    out += ["## Effect primitives", "", _md(sys.modules[EFFECT_MODELS["cost"].__module__].__doc__ or ""), ""]
+    out += ["## Effect primitives", "", _md(_effects_doc()), ""]
     examples = effect_examples()
     for tag, m in EFFECT_MODELS.items():
         out += model_section(m, defs.get(m.__name__, {}))[:-1]

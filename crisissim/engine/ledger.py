@@ -1,0 +1,48 @@
+"""The money side of a run: every loss part is named once here and booked in one place.
+
+``LOSS_PARTS`` is the one declaration of the parts (the result's ``losses``, the flat
+metrics ``loss_<part>`` and the dashboard all follow it). Staff pay is not booked: the
+pools integrate it, and :meth:`Ledger.parts` reads it from them at any time.
+
+Adding a part (e.g. operational incidents): a name in ``LOSS_PARTS`` and calls to
+:meth:`Ledger.add` where it is incurred.
+"""
+
+from __future__ import annotations
+
+LOSS_PARTS = ("churn_clv", "acquisition", "compensation", "staff_regular", "staff_overtime", "actions")
+STAFF_PARTS = ("staff_regular", "staff_overtime")
+
+
+class Ledger:
+    """Losses booked so far, by part (money in the scenario currency)."""
+
+    __slots__ = ("_booked", "_pools")
+
+    def __init__(self, pools):
+        self._booked = {k: 0.0 for k in LOSS_PARTS}  # the staff parts stay 0: pools hold pay
+        self._pools = pools
+
+    def add(self, part: str, amount: float) -> None:
+        """Book ``amount`` to ``part`` (one of ``LOSS_PARTS``, not a staff part)."""
+        self._booked[part] += amount
+
+    def parts(self, now: float) -> dict[str, float]:
+        """Every part up to ``now``, staff pay included (reads only)."""
+        parts = dict(self._booked)
+        reg = ot = 0.0
+        for p in self._pools:
+            r, o = p.cost_at(now)
+            reg += r
+            ot += o
+        parts["staff_regular"] = reg
+        parts["staff_overtime"] = ot
+        return parts
+
+    def total(self, now: float) -> float:
+        """Total loss up to ``now``."""
+        return sum(self.parts(now).values())
+
+    def booked_total(self) -> float:
+        """Total of the booked parts (no staff pay): what the time series adds pay to."""
+        return sum(self._booked.values())

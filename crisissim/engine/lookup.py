@@ -1,0 +1,101 @@
+"""The values of the condition language (``when:``), read from a running simulation.
+
+Each name of :mod:`crisissim.scenario.condition` has one method here: ``SCALARS`` by
+their own name, ``PER_TYPE`` as ``<name>_of_type(type)``, ``PER_POOL`` as
+``<name>_of_pool(pool)``, ``PER_INJECT`` as ``<name>_of_inject(inject)``. The table is
+built once and checked against the language, so a name added there without a reader here
+fails at start-up, not mid-run. Adding a name: the grammar's list there, a method here.
+"""
+
+from __future__ import annotations
+
+from crisissim.engine.contact_types import service_level
+from crisissim.scenario.condition import PER_INJECT, PER_POOL, PER_TYPE, SCALARS
+
+
+class Lookup:
+    """``lookup(kind, arg)``: the value a condition names, now (reads only)."""
+
+    def __init__(self, env, types, pools, score, ledger, churn, fired):
+        self.env = env
+        self.types = types
+        self.type_by_name = {t.name: t for t in types}
+        self.pool_by_name = {p.name: p for p in pools}
+        self.score = score
+        self.ledger = ledger
+        self.churn = churn
+        self.fired = fired  # fired(inject id) -> times fired
+        self._scalars = {k: getattr(self, k) for k in SCALARS}
+        self._per: dict[str, tuple] = {}
+        for names, suffix, objects in ((PER_TYPE, "type", self.type_by_name), (PER_POOL, "pool", self.pool_by_name),
+                                       (PER_INJECT, "inject", None)):
+            for k in names:
+                self._per[k] = (getattr(self, f"{k}_of_{suffix}"), objects)
+
+    def __call__(self, kind: str, arg: str | None) -> float:
+        if arg is None:
+            return self._scalars[kind]()
+        read, objects = self._per[kind]
+        return read(arg if objects is None else objects[arg])
+
+    # ------------------------------------------------------------------ scalars
+    def time(self) -> float:
+        return self.env.now
+
+    def reputation(self) -> float:
+        return self.score.at(self.env.now)
+
+    def loss(self) -> float:
+        return self.ledger.total(self.env.now)
+
+    def churned(self) -> float:
+        return float(self.churn.during_run)
+
+    def queue(self) -> float:
+        return float(sum(t.queue.waiting for t in self.types if t.sync))
+
+    def backlog(self) -> float:
+        return float(sum(t.queue.waiting for t in self.types if not t.sync))
+
+    def posts(self) -> float:
+        return float(sum(t.neg_waiting for t in self.types if t.social))
+
+    def arrived(self) -> float:
+        return float(sum(t.counts.arrived for t in self.types))
+
+    def abandoned(self) -> float:
+        return float(sum(t.counts.abandoned for t in self.types))
+
+    def abandon_rate(self) -> float:
+        arr = sum(t.counts.arrived for t in self.types if t.sync)
+        return sum(t.counts.abandoned for t in self.types if t.sync) / arr if arr else 0.0
+
+    def service_level(self) -> float:
+        return service_level(self.types)
+
+    # ----------------------------------------------------------- per contact type
+    def queue_of_type(self, t) -> float:
+        return float(t.queue.waiting if t.sync else 0)
+
+    def backlog_of_type(self, t) -> float:
+        return float(0 if t.sync else t.queue.waiting)
+
+    def arrived_of_type(self, t) -> float:
+        return float(t.counts.arrived)
+
+    def abandoned_of_type(self, t) -> float:
+        return float(t.counts.abandoned)
+
+    # ------------------------------------------------------------------ per pool
+    def busy_of_pool(self, p) -> float:
+        return float(p.busy)
+
+    def agents_of_pool(self, p) -> float:
+        return float(p.on_duty)
+
+    def occupancy_of_pool(self, p) -> float:
+        return p.occupancy()
+
+    # ---------------------------------------------------------------- per inject
+    def fired_of_inject(self, inject: str) -> float:
+        return float(self.fired(inject))

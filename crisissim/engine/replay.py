@@ -1,0 +1,48 @@
+"""The decisions a run must take at set points: a replayed log, or a policy's timed actions.
+
+A decision log entry is ``{t, step, card|action, option, by}``. Decisions taken between
+events (by the trainee, and every action) are applied at their *step* — the number of
+events processed before them — so a replay reproduces the run bit for bit however the
+original was advanced. A policy's answer to a card is applied when that card shows.
+"""
+
+from __future__ import annotations
+
+from crisissim.engine.crisis import DecisionError
+
+
+class DecisionPlan:
+    """Decisions still to apply: ``hooks`` by step, card ``answers`` by card id, and
+    ``timed`` actions ``(minutes, action_id)`` of a policy's schedule."""
+
+    def __init__(self, scenario, replay=None, policy=None):
+        self.replaying = replay is not None
+        self.hooks: list[dict] = []
+        self.answers: dict[str, dict] = {}
+        self.timed: list[tuple[float, str]] = []
+        if replay is not None:
+            self._load(scenario, replay)
+        elif policy is not None and hasattr(policy, "scheduled_actions"):
+            self.timed = sorted((float(t), a) for t, a in policy.scheduled_actions())
+
+    def _load(self, scenario, replay) -> None:
+        cards = {c.id: {o.id for o in c.options} for c in scenario.decisions}
+        actions = {a.id for a in scenario.actions}
+        for i, e in enumerate(replay):
+            e = {k: v for k, v in dict(e).items() if v is not None}
+            if "action" in e and e["action"] not in actions:
+                raise DecisionError(f"decisions.{i}: unknown action {e['action']!r}")
+            if "card" in e and e.get("option") not in cards.get(e["card"], ()):
+                raise DecisionError(f"decisions.{i}: card {e['card']!r} has no option {e.get('option')!r}")
+            if "action" in e or e.get("by") == "trainee":
+                if "step" not in e:
+                    raise DecisionError(f"decisions.{i}: a decision taken between events needs its step")
+                self.hooks.append(e)
+            elif e.get("by") == "policy":
+                self.answers[e["card"]] = e
+        self.hooks.sort(key=lambda e: e["step"])
+
+    def answer(self, card_id: str) -> tuple[str, str] | None:
+        """The replayed answer to a card as it shows: ``(option, by)``, or None."""
+        e = self.answers.pop(card_id, None)
+        return (e["option"], e["by"]) if e else None
