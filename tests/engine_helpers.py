@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-from scipy import stats
-
 from crisissim.scenario.schema import Scenario
 
 
@@ -43,14 +40,3 @@ def queue_scenario(
         node[keys[-1]] = value
     return Scenario.model_validate(d)
 
-
-def ci(values, level: float = 0.99) -> tuple[float, float]:
-    """Mean and half-width of the t confidence interval of replication values."""
-    v = np.asarray(values, dtype=float)
-    half = stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
-    return float(v.mean()), float(half)
-
-
-def assert_within(values, expected: float, level: float = 0.99, what: str = "") -> None:
-    m, h = ci(values, level)
-    assert abs(m - expected) <= h, f"{what}: simulated {m:.5f} ± {h:.5f} ({level:.0%} CI) vs theory {expected:.5f}"

@@ -1,0 +1,173 @@
+"""The suite's false-alarm budget, written down once: every statistical check takes its share here.
+
+A *statistical check* compares the mean of independent replications with a value known
+without simulation (queueing theory, the integral of an arrival rate) through a t
+confidence interval. When the engine is right it still fails with probability ``ALPHA``.
+``CHECKS`` counts every such check in the suite, test by test; with ``N_CHECKS`` of them,
+the chance that any one fails by bad luck is at most ``N_CHECKS × ALPHA = FAMILY_ALPHA``
+(Bonferroni: no assumption about how the checks depend on each other).
+
+Everything else in the suite is exact for every seed (conservation, determinism, common
+random numbers, costs, error messages) or compares runs under common random numbers with
+a margin that the same random numbers cannot close; those tests draw no budget.
+
+The budget is enforced: a test that makes a check it has not declared here fails at that
+check, one that makes fewer than it declared fails at its end (``tests/conftest.py``),
+and ``tests/test_stats_budget.py`` checks that every entry names a test that exists.
+
+Seeds: statistical tests take their replications' seeds from ``seeds()``.
+``CRISISSIM_TEST_SEED_OFFSET=k`` moves every one of them to a block of seeds no other
+offset uses, so ``scripts/stats_offsets.py`` can rerun the checks on fresh random numbers
+(and ``CRISISSIM_TEST_STATS_LOG=DIR`` writes one JSON line per check there).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+FAMILY_ALPHA = 0.01
+"""Largest chance that the whole suite goes red although the engine is right."""
+
+CHECKS: dict[str, int] = {
+    # M/M/c against Erlang C: mean wait, P(wait > 0), service level
+    "test_engine_theory.py::test_mmc_matches_erlang_c[c=1]": 3,
+    "test_engine_theory.py::test_mmc_matches_erlang_c[c=10]": 3,
+    "test_engine_theory.py::test_mmc_matches_erlang_c[c=100]": 3,
+    # M/M/c+M against Erlang A: abandonment, mean wait of the answered, mean time in queue of all
+    "test_engine_theory.py::test_mmcm_matches_erlang_a[c=1]": 3,
+    "test_engine_theory.py::test_mmcm_matches_erlang_a[c=11]": 3,
+    "test_engine_theory.py::test_mmcm_matches_erlang_a[c=100]": 3,
+    # thinned NHPP: arrivals in each of 4 hours
+    "test_engine_theory.py::test_thinned_nhpp_counts_match_the_integral_of_the_rate": 4,
+    # a surge's extra arrivals
+    "test_engine_theory.py::test_surge_adds_peak_times_half_life_over_ln2": 1,
+    # the smallest scenario from YAML: Erlang A abandonment and wait, Erlang C wait
+    "test_engine_smallest.py::test_smallest_scenario_is_erlang_a": 2,
+    "test_engine_smallest.py::test_without_patience_nobody_abandons_and_it_is_erlang_c": 1,
+    # engine details: resolution under training, repeats, SLA breaches, Hawkes rate, redials
+    "test_engine_models.py::test_training_divides_handle_time_and_multiplies_resolution": 2,
+    "test_engine_models.py::test_unresolved_customers_come_back_after_the_repeat_delay": 1,
+    "test_engine_models.py::test_async_backlog_breaches_its_sla": 1,
+    "test_engine_models.py::test_hawkes_posts_match_the_stationary_rate": 1,
+    "test_engine_models.py::test_abandoned_customers_redial_with_the_retry_probability": 1,
+    # effect primitives: Poisson counts of arrivals and posts, binomial deflection
+    "test_effects.py::test_rate_half_halves_arrivals_of_its_target_only": 4,
+    "test_effects.py::test_deflect_absorbs_its_share_of_new_contacts": 2,
+    "test_effects.py::test_amplification_raises_social_posts": 1,
+    "test_effects.py::test_transparent_statement_cuts_social_spread": 1,
+}
+
+N_CHECKS = sum(CHECKS.values())
+ALPHA = FAMILY_ALPHA / N_CHECKS
+"""Each check's share: the two-sided probability of failing although the engine is right."""
+
+SEED_OFFSET = int(os.environ.get("CRISISSIM_TEST_SEED_OFFSET", "0") or 0)
+SEED_STRIDE = 1_000_000
+"""Offset k uses seeds from k × SEED_STRIDE on; every test's seeds lie below SEED_STRIDE."""
+
+_LOG = os.environ.get("CRISISSIM_TEST_STATS_LOG")
+
+
+def seeds(n: int, base: int = 0) -> list[int]:
+    """``n`` replication seeds ``base, base + 1, …``, moved by the seed offset."""
+    assert 0 <= base and base + n <= SEED_STRIDE
+    start = base + SEED_OFFSET * SEED_STRIDE
+    return list(range(start, start + n))
+
+
+def seed(base: int) -> int:
+    """One seed, moved by the seed offset like ``seeds``."""
+    return seeds(1, base)[0]
+
+
+def declared(nodeid: str) -> int:
+    """How many statistical checks the test with this pytest node id declares."""
+    return CHECKS.get(nodeid.rsplit("/", 1)[-1], 0)
+
+
+class _Current:
+    nodeid: str | None = None
+    made = 0
+
+
+current = _Current()
+
+
+def begin(nodeid: str) -> None:
+    current.nodeid, current.made = nodeid, 0
+
+
+def end() -> int:
+    made, current.nodeid, current.made = current.made, None, 0
+    return made
+
+
+def t_check(values, expected: float, what: str) -> dict:
+    """The t statistic of the replication mean against ``expected`` and its two-sided p-value."""
+    v = np.asarray(values, dtype=float)
+    n = len(v)
+    mean = float(v.mean())
+    se = float(v.std(ddof=1) / np.sqrt(n))
+    half = float(stats.t.ppf(1 - ALPHA / 2, n - 1) * se)
+    if se > 0:
+        t = (mean - expected) / se
+        p = float(2 * stats.t.sf(abs(t), n - 1))
+    else:
+        t, p = (0.0, 1.0) if mean == expected else (float("inf"), 0.0)
+    return {"kind": "mean", "what": what, "n": n, "mean": mean, "se": se, "half": half,
+            "expected": float(expected), "t": float(t), "p": p, "values": v.tolist()}
+
+
+def assert_mean(values, expected: float, what: str) -> None:
+    """One statistical check: ``expected`` lies in the ``1 − ALPHA`` t interval of the mean of ``values``
+    (independent replications)."""
+    _take_share(what)
+    r = t_check(values, expected, what)
+    _finish(r, f"{what}: simulated {r['mean']:.5f} ± {r['half']:.5f} vs expected {expected:.5f} "
+               f"(t = {r['t']:.2f}, n = {r['n']})")
+
+
+def assert_binomial(successes: int, trials: int, p: float, what: str) -> None:
+    """One statistical check: ``successes`` of ``trials`` independent tries of probability ``p``
+    (exact two-sided binomial test)."""
+    _take_share(what)
+    r = {"kind": "binomial", "what": what, "n": int(trials), "k": int(successes), "expected": float(p),
+         "p": float(stats.binomtest(int(successes), int(trials), p).pvalue)}
+    _finish(r, f"{what}: {successes} of {trials} = {successes / max(trials, 1):.4f} vs probability {p:.4f}")
+
+
+def assert_poisson(count: int, mean: float, what: str) -> None:
+    """One statistical check: ``count`` is a draw of a Poisson variable of this ``mean``
+    (exact two-sided test, twice the smaller tail)."""
+    _take_share(what)
+    tail = min(stats.poisson.cdf(count, mean), stats.poisson.sf(count - 1, mean))
+    r = {"kind": "poisson", "what": what, "k": int(count), "expected": float(mean), "p": float(min(1.0, 2 * tail))}
+    _finish(r, f"{what}: {count} vs Poisson mean {mean:.2f}")
+
+
+def _take_share(what: str) -> None:
+    """Count one check against the running test's declaration (outside pytest: no count)."""
+    if current.nodeid is not None:
+        current.made += 1
+        allowed = declared(current.nodeid)
+        assert current.made <= allowed, (
+            f"{current.nodeid} makes statistical check #{current.made} ({what}) but declares {allowed} "
+            "in tests/stats_budget.py CHECKS: declare it there (every check takes a share of the budget)"
+        )
+
+
+def _finish(r: dict, detail: str) -> None:
+    r["alpha"] = ALPHA
+    if _LOG:
+        r.update(test=current.nodeid, offset=SEED_OFFSET)
+        with open(Path(_LOG) / f"checks-{os.getpid()}.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(r) + "\n")
+    assert r["p"] >= ALPHA, (
+        f"{detail}: p = {r['p']:.2g} < {ALPHA:.2g}, the share of each of the suite's {N_CHECKS} statistical "
+        f"checks in a {FAMILY_ALPHA:.0%} false-alarm budget (seed offset {SEED_OFFSET})"
+    )
