@@ -45,7 +45,16 @@ def test_an_early_statement_is_worth_more_than_the_same_words_later():
         rep[option] = Simulation(sc, 1, pick).result().to_dict()
     gain = {o: next(e["gain"] for e in d["events"] if e["kind"] == "effect_start" and e["effect"] == "statement")
             for o, d in rep.items()}
-    assert gain["apologise-now"] > 5 > 1 > gain["later"] > 0  # 8 · 2^(−40m/2h) vs 8 · 2^(−6h40m/2h)
+    # the card is answered when shown; the statement lands after the option's delay and is worth
+    # its points halved for every half-life since the video: 8 · 2^(−40m/2h) vs 8 · 2^(−6h40m/2h)
+    card = next(c for c in sc.decisions if c.id == "statement")
+    video = next(i for i in sc.injects if i.id == "video").at
+    for option in card.options:
+        if option.id in gain:
+            fx = option.effects[0]
+            late = card.at + option.delay - video
+            assert gain[option.id] == pytest.approx(fx.reputation * 2 ** (-late / fx.half_life), rel=1e-6)
+    assert gain["apologise-now"] > 7 * gain["later"]
     assert rep["apologise-now"]["reputation"]["final"] > rep["later"]["reputation"]["final"]
 
 

@@ -480,10 +480,13 @@ def test_a_failing_import_is_a_policy_error(sc, tmp_path, monkeypatch):
         resolve("broken_planner:f", sc, 1)
 
 
-def test_simulation_resolves_policy_names_with_its_seed(sc):
-    a = make_sim(sc, 11, "random")
-    assert isinstance(a.policy, RandomPolicy) and a.policy.seed == 11
-    assert chosen(a.result()) == chosen(make_sim(sc, 11, RandomPolicy(11)).result())
+def test_simulation_takes_a_callable_and_refuses_a_policy_name(sc):
+    """Names are resolved by ``resolve`` (with the run's seed), not by the engine."""
+    with pytest.raises(TypeError, match=r"policy must be a callable or None, got 'random' \(resolve a name with"):
+        Simulation(sc, 11, "random")
+    pol = resolve("random", sc, 11)
+    assert isinstance(pol, RandomPolicy) and pol.seed == 11
+    assert chosen(Simulation(sc, 11, pol).result()) == chosen(Simulation(sc, 11, RandomPolicy(11)).result())
 
 
 def test_policies_also_answer_engine_card_views(sc, tmp_path):

@@ -5,15 +5,18 @@ on a real Dask scheduler address gives the local pool's summary."""
 from __future__ import annotations
 
 import json
+import socket
 
+import dask
+import distributed
 import pytest
 import yaml
 
 from crisissim.cli import main
 from crisissim.study import StudyError, run_study
-from crisissim.study.executor import LocalExecutor
+from crisissim.study.executor import DaskExecutor, LocalExecutor
 from crisissim.study.seeds import rep_seed
-from test_study_fake import KILL_DIR_ENV, SCENARIO, always_die_replicate, fake_replicate, kill_once_replicate
+from study_fake import KILL_DIR_ENV, SCENARIO, always_die_replicate, fake_replicate, kill_once_replicate
 
 VARY = {"pools.agents.size": "22:30:2"}
 REPS = 12
@@ -75,55 +78,43 @@ def test_local_worker_that_always_dies_gives_up_with_one_line(tmp_path):
     assert ex.restarts == 4
 
 
-@pytest.fixture(scope="module")
-def dask_cluster(tmp_path_factory):
-    """A 2-worker, single-threaded, multi-process LocalCluster (nannies restart dead workers);
-    a task whose worker dies is rescheduled once.
+@pytest.fixture
+def dask_cluster(tmp_path, monkeypatch):
+    """A fresh 2-worker, single-threaded, multi-process LocalCluster per test (nannies restart dead
+    workers; a task whose worker dies is rescheduled once), so no test sees what another did to it.
 
     ``$CRISISSIM_TEST_KILL_DIR`` is set before the workers spawn, so they and their restarted
     successors inherit it; its ``targets`` file starts empty (nothing dies).
     """
-    distributed = pytest.importorskip("distributed")
-    import dask
-
-    kill = tmp_path_factory.mktemp("dask-kill")
+    kill = tmp_path / "dask-kill"
+    kill.mkdir()
     (kill / "targets").write_text("")
+    monkeypatch.setenv(KILL_DIR_ENV, str(kill))
     # allowed-failures 1: a task survives one worker death, the second gives KilledWorker (fast)
-    with pytest.MonkeyPatch.context() as mp, dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        mp.setenv(KILL_DIR_ENV, str(kill))
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                            dashboard_address=None, silence_logs=50,
                                            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
-        try:
-            yield cluster, kill
-        finally:
-            cluster.close()
+    try:
+        yield cluster, kill
+    finally:
+        cluster.close()
 
 
 def test_dask_worker_death_is_rescheduled(tmp_path, dask_cluster, undisturbed):
-    from distributed import Client
-
-    from crisissim.study.executor import DaskExecutor
-
     cluster, kill = dask_cluster
     key = f"26-{rep_seed(SEED, 7)}"
     (kill / "targets").write_text(key + "\n")
+    ex = DaskExecutor(cluster.scheduler_address)
     try:
-        ex = DaskExecutor(cluster.scheduler_address)
-        try:
-            _run(out=tmp_path / "out", executor=ex, replicate=kill_once_replicate, batch_size=4)
-        finally:
-            ex.close()
+        _run(out=tmp_path / "out", executor=ex, replicate=kill_once_replicate, batch_size=4)
     finally:
-        (kill / "targets").write_text("")
+        ex.close()
     assert (kill / f"died-{key}").exists(), "the worker should have died once"
     _assert_complete(tmp_path / "out", undisturbed)
-    with Client(cluster.scheduler_address) as c:  # the nanny brought the dead worker back
-        c.wait_for_workers(2, timeout=20)
 
 
 def test_cli_on_a_dask_scheduler_address_matches_the_local_pool(tmp_path, dask_cluster, capsys):
-    pytest.importorskip("crisissim.engine")
     cluster, _ = dask_cluster
     addr = cluster.scheduler_address
     assert addr.startswith("tcp://")
@@ -140,9 +131,6 @@ def test_cli_on_a_dask_scheduler_address_matches_the_local_pool(tmp_path, dask_c
 
 
 def test_cli_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
-    pytest.importorskip("distributed")
-    import socket
-
     monkeypatch.setattr("crisissim.study.executor.CONNECT_TIMEOUT", "1s")
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
@@ -156,11 +144,6 @@ def test_cli_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
 
 
 def test_dask_worker_that_always_dies_gives_up_with_one_line(tmp_path, dask_cluster):
-    # last in the module: it leaves the shared cluster's workers restarting
-    from distributed import Client
-
-    from crisissim.study.executor import DaskExecutor
-
     cluster, _ = dask_cluster
     ex = DaskExecutor(cluster.scheduler_address)
     try:
@@ -171,5 +154,3 @@ def test_dask_worker_that_always_dies_gives_up_with_one_line(tmp_path, dask_clus
         ex.close()
     msg = str(err.value)
     assert msg.startswith("Dask workers died 2 times running level 0 reps 0..1") and "\n" not in msg
-    with Client(cluster.scheduler_address) as c:
-        c.wait_for_workers(2, timeout=20)

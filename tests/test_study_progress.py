@@ -11,7 +11,7 @@ import yaml
 
 from crisissim.cli import main
 from crisissim.study.progress import Progress
-from test_study_fake import SCENARIO
+from study_fake import SCENARIO
 
 LINE = re.compile(r"study: \d+/\d+ reps \(\d+%\), [\d.]+ reps/s, ETA (\d+s|\?)")
 
@@ -51,7 +51,6 @@ def test_quiet_prints_nothing_and_a_terminal_gets_a_bar():
 
 @pytest.fixture
 def study_args(tmp_path):
-    pytest.importorskip("crisissim.engine")
     sc = tmp_path / "sc.yaml"
     sc.write_text(yaml.safe_dump(SCENARIO))
     return ["study", str(sc), "--reps", "4", "--vary", "pools.agents.size=24,28", "--workers", "1", "--no-plots"]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pyarrow.parquet as pq
 import pytest
 
 from crisissim.study import StudyError, run_study
 from crisissim.study.executor import DaskExecutor
 from crisissim.study.output import summary_csv
-from test_study_fake import SCENARIO, fake_replicate
+from study_fake import SCENARIO, fake_replicate
 
 VARY = {"pools.agents.size": "22:30:2"}
 
@@ -36,7 +37,6 @@ def test_same_results_with_two_workers(one_worker, tmp_path):
 
 
 def test_same_results_on_dask_local_cluster(one_worker):
-    pytest.importorskip("distributed")
     res1, _ = one_worker
     ex = DaskExecutor(workers=2, processes=False)
     try:
@@ -69,7 +69,6 @@ def test_summary_recommendation_and_files(one_worker):
     assert head[:4] == ["level", "pools.agents.size", "policy", "n"] and "total_loss_ci_high" in head
     ivs = (out / "intervals.csv").read_text().splitlines()
     assert len(ivs) == 1 + 5 * 4 and "service_level_ci_low" in ivs[0]
-    pq = pytest.importorskip("pyarrow.parquet")
     t = pq.read_table(out / "replications.parquet")
     assert t.num_rows == 60 and {"level", "policy", "rep", "seed", "total_loss", "churned"} <= set(t.column_names)
 

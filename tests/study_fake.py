@@ -1,7 +1,6 @@
 """A small, fast stand-in for the engine used by the study tests (an M/M/c+M queue in numpy).
 
-Named ``test_study_*`` so it lives with the study tests; it defines no tests itself.
-``fake_replicate`` follows the engine contract: ``(scenario, seed, policy) -> obj`` with
+A helper module (no tests): ``fake_replicate`` follows the engine contract: ``(scenario, seed, policy) -> obj`` with
 ``.metrics()`` and ``.intervals``; ``SCENARIO`` is a 2-hour single-pool scenario.
 """
 
