@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -74,10 +75,7 @@ def mutate(data, draw):
     return data
 
 
-@settings(max_examples=2000, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.data())
-def test_mutated_scenarios_load_or_fail_cleanly(data):
+def load_or_fail_cleanly(data):
     base = data.draw(st.sampled_from(BASES))
     mutated = mutate(base, data.draw)
     src = yaml.safe_dump(mutated, allow_unicode=True, sort_keys=False)
@@ -94,3 +92,20 @@ def test_mutated_scenarios_load_or_fail_cleanly(data):
         return
     assert isinstance(sc, Scenario)
     assert len(scenario_hash(sc)) == 64
+
+
+FIXED = dict(deadline=None, derandomize=True, database=None,
+             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@settings(max_examples=150, **FIXED)
+@given(st.data())
+def test_mutated_scenarios_load_or_fail_cleanly(data):
+    load_or_fail_cleanly(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=2000, **FIXED)
+@given(st.data())
+def test_many_more_mutated_scenarios_load_or_fail_cleanly(data):
+    load_or_fail_cleanly(data)
