@@ -37,8 +37,20 @@ def recall():
     return load_scenario(RECALL)
 
 
-def key(k):
-    return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="")
+def key(k, mod=0):
+    return pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode="")
+
+
+def press(app, k, mod=0):
+    """A key pressed and released (a held key's repeats are not presses)."""
+    app.handle_event(key(k, mod))
+    app.handle_event(pygame.event.Event(pygame.KEYUP, key=k, mod=mod))
+
+
+def letter(card, option_id):
+    """The key of ``option_id`` on the card shown (options are shuffled per seed)."""
+    i = [o.id for o in card.options()].index(option_id)
+    return pygame.K_a + i
 
 
 def click(pos):
@@ -54,7 +66,7 @@ def make_app(tmp_path, speed=2.0, seed=3, file=RECALL):
 
 def start_run(app) -> DashboardScene:
     assert isinstance(app.stack.top, BriefingScene)
-    app.handle_event(key(pygame.K_RETURN))
+    press(app, pygame.K_RETURN)
     assert isinstance(app.stack.top, DashboardScene)
     return app.stack.top
 
@@ -109,6 +121,9 @@ class FakeSim:
         self.real = real
         self.calls = []
 
+    def __getattr__(self, name):  # scenario, contact_stats, events_since: the real simulation's
+        return getattr(self.real, name)
+
     def snapshot(self):
         return self.real.snapshot()
 
@@ -144,12 +159,12 @@ def test_clock_advances_by_fixed_steps_and_never_while_paused(recall):
 def test_space_pauses_and_number_keys_set_speed(tmp_path):
     app = make_app(tmp_path)
     dash = start_run(app)
-    app.handle_event(key(pygame.K_SPACE))
+    press(app, pygame.K_SPACE)
     t0 = dash.clock.snap.time
     for _ in range(30):
         app.update(TICK)
     assert dash.clock.paused and dash.clock.snap.time == t0
-    app.handle_event(key(pygame.K_3))
+    press(app, pygame.K_3)
     assert not dash.clock.paused and dash.clock.speed == 4
     app.update(TICK)
     assert dash.clock.snap.time == pytest.approx(t0 + 2.0 * 4 * TICK, abs=1e-6)
@@ -169,7 +184,9 @@ def test_card_opens_overlay_choice_decides_and_pops(tmp_path):
     t0 = dash.clock.snap.time
     app.update(TICK)
     assert dash.clock.snap.time == pytest.approx(t0 + 20.0 * CARD_PACE * TICK, abs=1e-6)
-    app.handle_event(key(pygame.K_2))  # quiet-fix
+    press(app, letter(card, "quiet-fix"))
+    assert isinstance(app.stack.top, ConfirmScene)  # 300,000 CNY: asks first
+    press(app, pygame.K_y)
     assert app.stack.top is dash
     last = dash.session.decisions[-1]
     assert (last["card"], last["option"], last["by"]) == ("recall", "quiet-fix", "trainee")
@@ -177,7 +194,8 @@ def test_card_opens_overlay_choice_decides_and_pops(tmp_path):
     # a click on an option works too
     card = run_until_card(app)
     assert card.card_id == "statement"
-    app.handle_event(click(card.buttons()[0].rect.center))
+    row = [o.id for o in card.options()].index("apologise-now")
+    app.handle_event(click(card.layout()["rows"][row].center))
     assert dash.session.decisions[-1]["option"] == "apologise-now" and app.stack.top is dash
 
 
@@ -204,13 +222,13 @@ def test_action_buttons_disabled_on_cooldown_and_when_used_up(tmp_path):
     buttons = {b.action: b for b in dash.action_buttons()}
     assert all(b.enabled for b in buttons.values())
     app.handle_event(click(buttons["social-update"].rect.center))
-    app.handle_event(key(pygame.K_q))  # faq, limit 1
+    press(app, pygame.K_q)  # faq, limit 1
     buttons = {b.action: b for b in dash.action_buttons()}
-    assert not buttons["social-update"].enabled and "ready in 120 min" in buttons["social-update"].sub
-    assert not buttons["faq"].enabled and "used" in buttons["faq"].sub
+    assert not buttons["social-update"].enabled and "ready at 10:00" in buttons["social-update"].sub
+    assert not buttons["faq"].enabled and buttons["faq"].sub == "pending · takes effect at 08:40"  # delay 40m
     n = len(dash.session.decisions)
     app.handle_event(click(buttons["social-update"].rect.center))
-    app.handle_event(key(pygame.K_q))
+    press(app, pygame.K_q)
     assert len(dash.session.decisions) == n  # nothing happens on a greyed button
     assert [d["action"] for d in dash.session.decisions] == ["social-update", "faq"]
 
@@ -275,7 +293,7 @@ def test_drawing_any_scene_leaves_the_simulation_alone(tmp_path):
     before = _state(sim)
     app.draw(surface)
     assert _state(sim) == before
-    app.handle_event(key(pygame.K_ESCAPE))
+    press(app, pygame.K_ESCAPE)
     assert isinstance(app.stack.top, ConfirmScene)
     before = _state(sim)
     app.draw(surface)
@@ -295,19 +313,19 @@ def display():
 def test_scripted_play_through_saves_a_replayable_run(tmp_path, recall, display):
     app = make_app(tmp_path, speed=30.0, seed=11)
     dash = start_run(app)
-    choices = {"recall": pygame.K_1, "statement": pygame.K_1, "staffing": pygame.K_2}
+    choices = {"recall": "full-recall", "statement": "apologise-now", "staffing": "borrow"}
     acted = False
     for i in range(200_000):
         top = app.stack.top
         if isinstance(top, DebriefScene):
             break
-        if isinstance(top, CardScene) and top.card_id in choices:
-            pygame.event.post(key(choices[top.card_id]))
-        if not acted and dash.clock.snap.time > 150:
-            pygame.event.post(key(pygame.K_w))  # the call script
+        if isinstance(top, ConfirmScene):
+            press(app, pygame.K_y)
+        elif isinstance(top, CardScene) and top.card_id in choices:
+            press(app, letter(top, choices[top.card_id]))
+        if not acted and dash.clock.snap.time > 150 and app.stack.top is dash:
+            press(app, pygame.K_w)  # the call script
             acted = True
-        for ev in pygame.event.get():
-            app.handle_event(ev)
         app.update(TICK)
     debrief = app.stack.top
     assert isinstance(debrief, DebriefScene)
@@ -330,7 +348,7 @@ def test_scripted_play_through_saves_a_replayable_run(tmp_path, recall, display)
     assert data["total_loss"] == played["total_loss"]
     # the debrief rows cover every decision, with numbers for each alternative
     assert len(debrief.rows) == len(played["decisions"])
-    app.handle_event(key(pygame.K_RETURN))
+    press(app, pygame.K_RETURN)
     assert isinstance(app.stack.top, MenuScene)
 
 
@@ -339,11 +357,11 @@ def test_leaving_early_asks_then_saves_and_returns_to_menu(tmp_path):
     dash = start_run(app)
     for _ in range(20):
         app.update(TICK)
-    app.handle_event(key(pygame.K_ESCAPE))
-    app.handle_event(key(pygame.K_ESCAPE))  # "keep playing"
+    press(app, pygame.K_ESCAPE)
+    press(app, pygame.K_ESCAPE)  # "keep playing"
     assert app.stack.top is dash
-    app.handle_event(key(pygame.K_ESCAPE))
-    app.handle_event(key(pygame.K_y))
+    press(app, pygame.K_ESCAPE)
+    press(app, pygame.K_y)
     assert isinstance(app.stack.top, MenuScene)
     data = json.loads((tmp_path / "save.json").read_text())
     assert data["total_loss"] is None and data["scenario"]["id"] == "product-recall"
@@ -358,12 +376,12 @@ def test_menu_lists_bundled_scenarios_and_opens_one(tmp_path):
     names = [p.name for p, sc, _ in menu.entries]
     assert names[0] == "default.yaml" and "product-recall.yaml" in names
     app.draw(pygame.Surface((1280, 720)))
-    app.handle_event(key(pygame.K_DOWN))
-    app.handle_event(key(pygame.K_RETURN))
+    press(app, pygame.K_DOWN)
+    press(app, pygame.K_RETURN)
     assert isinstance(app.stack.top, BriefingScene)
-    app.handle_event(key(pygame.K_ESCAPE))
+    press(app, pygame.K_ESCAPE)
     assert app.stack.top is menu
-    app.handle_event(key(pygame.K_ESCAPE))
+    press(app, pygame.K_ESCAPE)
     assert not app.running
 
 

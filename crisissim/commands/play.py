@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
         speed: float = typer.Option(2.0, "--speed", help="Simulated minutes per real second at 1× (2×, 4× in the game)."),
         save: Optional[Path] = typer.Option(None, "--save", help="Save file (default ~/.crisissim/saves/<id>-<seed>-<time>.json)."),
         windowed: Optional[str] = typer.Option(None, "--windowed", help="Window size WxH (default 1280x720, resizable)."),
+        lang: str = typer.Option("en", "--lang", help="Language of the game: en or zh (L switches in the game)."),
     ) -> None:
         """Play a scenario: live dashboard, decision cards, debrief; the run is saved for replay."""
         from crisissim.game import GameUnavailable, load_pygame
@@ -39,6 +40,8 @@ def register(app: typer.Typer) -> None:
             size = _size(windowed) if windowed is not None else (1280, 720)
         except ValueError as e:
             raise fail(f"--windowed: {e}", 2)
+        if lang not in ("en", "zh"):
+            raise fail(f"--lang: expected en or zh, got {lang!r}", 2)
         if file is not None:
             from crisissim.scenario import ScenarioError, load_scenario
 
@@ -53,5 +56,5 @@ def register(app: typer.Typer) -> None:
             raise fail(str(e), 1)
         from crisissim.game.app import Options, run
 
-        rc = run(Options(file=file, seed=seed, speed=speed, save=save, size=size))
+        rc = run(Options(file=file, seed=seed, speed=speed, save=save, size=size, lang=lang))
         raise typer.Exit(rc)

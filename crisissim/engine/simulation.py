@@ -61,7 +61,7 @@ from crisissim.engine.replay import DecisionPlan
 from crisissim.engine.reputation import Reputation, ReputationTicks
 from crisissim.engine.rng import CandidateStream
 from crisissim.engine.routing import route
-from crisissim.engine.snapshot import CardView, Snapshot, SnapshotBuilder, card_views
+from crisissim.engine.snapshot import CardView, ContactStats, Snapshot, SnapshotBuilder, card_views
 from crisissim.engine.staff import StaffPool, schedule_shifts, scheduled_at
 from crisissim.engine.tick import Tick
 from crisissim.engine.timeline import TimeSeries
@@ -249,6 +249,10 @@ class Simulation:
     def snapshot(self) -> Snapshot:
         """An immutable view of the state now; reading it changes nothing."""
         return self.snapshots.build(self.env.now, self.finished)
+
+    def contact_stats(self) -> dict[str, ContactStats]:
+        """Per contact type: cumulative counts and the queue now (read-only; for dashboards)."""
+        return self.snapshots.contact_stats(self.env.now)
 
     def result(self):
         """Run to the end (cards left open take their defaults) and return the :class:`Result`."""

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from crisissim.engine.contacts import WAITING
+
 
 @dataclass(frozen=True)
 class CardView:
@@ -39,6 +41,26 @@ class PoolView:
     on_duty: int
     busy: int
     target: int
+
+
+@dataclass(frozen=True)
+class ContactStats:
+    """Counts of one contact type since the warm-up (cumulative), and its queue now.
+
+    ``within``: answered within the service-level threshold (sync only); ``wait_sum``:
+    minutes waited by the answered contacts; ``longest_wait``: minutes the longest-waiting
+    contact still in the queue has waited (0 when none waits)."""
+
+    arrived: int
+    answered: int
+    within: int
+    abandoned: int
+    served: int
+    resolved: int
+    breached: int
+    wait_sum: float
+    waiting: int
+    longest_wait: float
 
 
 @dataclass(frozen=True)
@@ -100,6 +122,18 @@ class SnapshotBuilder:
         self.flow = flow
         self.director = director
         self.log = log
+
+    def contact_stats(self, now: float) -> dict[str, ContactStats]:
+        """Per contact type: cumulative counts and the queue now."""
+        out = {}
+        for t in self.types:
+            c = t.counts
+            q = t.queue
+            oldest = next((x.arrival for x in q.fifo if x.state == WAITING and x.deadline > now), None)
+            out[t.name] = ContactStats(c.arrived, c.answered, c.within, c.abandoned, c.served, c.resolved, c.breached,
+                                       c.wait_sum, q.waiting_at(now) if t.sync else q.waiting,
+                                       0.0 if oldest is None else max(0.0, now - oldest))
+        return out
 
     def build(self, now: float, finished: bool) -> Snapshot:
         from crisissim.engine.contact_types import service_level

@@ -1,7 +1,8 @@
-"""The game application: options, the scene stack, input mapping and the main loop.
+"""The game application: options, the scene stack, keys, language, text size and the main loop.
 
 pygame is initialised in :func:`run` only. :class:`App` itself needs pygame's font module
-but no display: tests build it, feed it events and draw it onto a plain Surface.
+but no display: tests build it, feed it events and draw it onto a plain Surface of any size.
+Scenes lay themselves out in the window's own pixels (no fixed canvas is scaled up).
 """
 
 from __future__ import annotations
@@ -11,36 +12,72 @@ from pathlib import Path
 
 from crisissim.game import theme
 from crisissim.game.fonts import Fonts
+from crisissim.game.i18n import Words
+from crisissim.game.keys import Binding, chord_of, find
 from crisissim.game.session import Session
 from crisissim.game.stack import SceneStack
+
+TEXT_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0)  # the trainee's text-size factors (Ctrl + / −)
 
 
 @dataclass
 class Options:
     """Command-line choices: scenario FILE, seed, simulated minutes per real second at 1×,
-    save path and window size in pixels."""
+    save path, window size in pixels and language (``en`` or ``zh``)."""
 
     file: Path | None = None
     seed: int | None = None
     speed: float = 2.0
     save: Path | None = None
     size: tuple[int, int] = theme.SIZE
+    lang: str = "en"
+
+
+def auto_scale(size) -> float:
+    """Text scale for a window: 1 up to 1280×720, growing with larger windows (never below 1)."""
+    w, h = size
+    return max(1.0, min(w / theme.DESIGN[0], h / theme.DESIGN[1]))
 
 
 class App:
-    """Scenes on a stack over a fixed 1280×720 canvas; the window scales the canvas."""
+    """Scenes on a stack, drawn into a window of ``size`` pixels."""
 
     def __init__(self, pygame, options: Options | None = None):
         self.pg = pygame
         self.options = options or Options()
         if not pygame.font.get_init():
             pygame.font.init()
+        self.words = Words(self.options.lang)
         self.fonts = Fonts(pygame)
-        self.canvas = pygame.Surface(theme.SIZE)
+        self.text_step = TEXT_STEPS.index(1.0)
+        self.size = tuple(self.options.size)
+        self.set_size(self.size)
         self.stack = SceneStack()
         self.running = True
         self.mouse = (-1, -1)
+        self.held: set[int] = set()
         self.session: Session | None = None
+
+    # ------------------------------------------------------------- state
+    def set_size(self, size) -> None:
+        """The window is ``size`` pixels: scale text for it (times the trainee's setting)."""
+        self.size = (max(1, int(size[0])), max(1, int(size[1])))
+        self.fonts.scale = auto_scale(self.size) * TEXT_STEPS[self.text_step]
+
+    def text_size(self, step: int | None = None, delta: int = 0) -> None:
+        """Set the text-size step (``None``: keep) or move it by ``delta``."""
+        i = self.text_step if step is None else step
+        self.text_step = min(len(TEXT_STEPS) - 1, max(0, i + delta))
+        self.set_size(self.size)
+
+    def toggle_language(self) -> None:
+        self.words.toggle()
+
+    def pause_run(self, reason: str) -> None:
+        """Pause a run in progress (the window lost focus, a menu opened)."""
+        s = self.session
+        if s is not None and not s.clock.finished:
+            s.clock.pause(reason)
 
     # ------------------------------------------------------------- scenes
     def start(self) -> None:
@@ -71,17 +108,63 @@ class App:
         self.leave_session()
         self.running = False
 
+    def show_help(self) -> None:
+        from crisissim.game.scenes.help import HelpScene
+
+        top = self.stack.top
+        if isinstance(top, HelpScene):
+            self.stack.pop()
+        elif top is not None:
+            self.stack.push(HelpScene(self, top))
+
+    # -------------------------------------------------------------- keys
+    def global_bindings(self) -> list[Binding]:
+        """Keys that work in every scene."""
+        return [
+            Binding(("f1", "h"), lambda i: self.show_help(), "key.help"),
+            Binding(("l",), lambda i: self.toggle_language(), "key.language"),
+            Binding(("ctrl+=", "ctrl+[+]"), lambda i: self.text_size(delta=+1), "key.text_bigger", keys="Ctrl + ="),
+            Binding(("ctrl+-", "ctrl+[-]"), lambda i: self.text_size(delta=-1), "key.text_smaller", keys="Ctrl + −"),
+            Binding(("ctrl+0",), lambda i: self.text_size(step=TEXT_STEPS.index(1.0)), "key.text_reset"),
+        ]
+
+    def bindings(self) -> list[Binding]:
+        """Every key the top scene answers to, the app's own first."""
+        top = self.stack.top
+        return self.global_bindings() + (top.bindings() if top is not None else [])
+
     # ---------------------------------------------------------- the loop
     def handle_event(self, event) -> None:
-        """One event with positions in canvas pixels."""
+        """One event (positions in window pixels)."""
         pg = self.pg
-        if event.type == pg.QUIT:
+        kind = event.type
+        if kind == pg.QUIT:
             self.quit()
             return
-        if event.type == pg.MOUSEMOTION:
+        if kind in (getattr(pg, "WINDOWFOCUSLOST", -1), getattr(pg, "WINDOWMINIMIZED", -2)):
+            self.pause_run("focus")
+            self.held.clear()
+            return
+        if kind in (getattr(pg, "VIDEORESIZE", -3), getattr(pg, "WINDOWSIZECHANGED", -4)):
+            size = getattr(event, "size", None) or (getattr(event, "x", 0), getattr(event, "y", 0))
+            if size[0] > 0 and size[1] > 0:
+                self.set_size(size)
+            return
+        if kind == pg.KEYUP:
+            self.held.discard(event.key)
+            return
+        if kind == pg.MOUSEMOTION:
             self.mouse = event.pos
         top = self.stack.top
-        if top is not None:
+        if kind == pg.KEYDOWN:
+            repeat = event.key in self.held
+            self.held.add(event.key)
+            found = find(self.bindings(), chord_of(pg, event))
+            if found is not None:
+                binding, i = found
+                if binding.repeat or not repeat:
+                    binding.run(i)
+        elif top is not None:
             top.handle_event(event)
         if not self.stack:
             self.quit()
@@ -91,31 +174,16 @@ class App:
         if top is not None:
             top.update(dt)
 
-    def draw(self, surface=None):
-        """Paint the visible scenes onto ``surface`` (default the canvas) and return it."""
-        surface = self.canvas if surface is None else surface
-        surface.fill(theme.BG)
-        for scene in self.stack.visible():
+    def draw(self, surface) -> object:
+        """Paint the visible scenes onto ``surface`` (laid out for its size) and return it."""
+        if tuple(surface.get_size()) != self.size:
+            self.set_size(surface.get_size())
+        visible = self.stack.visible()
+        if not visible or not visible[0].paints_background:
+            surface.fill(theme.BG)
+        for scene in visible:
             scene.draw(surface)
         return surface
-
-
-def _letterbox(window_size, canvas_size) -> tuple[float, int, int]:
-    ww, wh = window_size
-    cw, ch = canvas_size
-    s = min(ww / cw, wh / ch)
-    return s, int((ww - cw * s) / 2), int((wh - ch * s) / 2)
-
-
-def to_canvas(pg, event, window_size):
-    """``event`` with its mouse position mapped from window to canvas pixels."""
-    if event.type not in (pg.MOUSEMOTION, pg.MOUSEBUTTONDOWN, pg.MOUSEBUTTONUP):
-        return event
-    s, ox, oy = _letterbox(window_size, theme.SIZE)
-    x, y = event.pos
-    d = dict(event.dict)
-    d["pos"] = (int((x - ox) / s), int((y - oy) / s))
-    return pg.event.Event(event.type, d)
 
 
 def run(options: Options) -> int:
@@ -126,7 +194,7 @@ def run(options: Options) -> int:
     pg.display.init()
     pg.font.init()
     try:
-        window = pg.display.set_mode(options.size, pg.RESIZABLE)
+        pg.display.set_mode(options.size, pg.RESIZABLE)
         pg.display.set_caption("crisissim")
         pg.key.set_repeat(350, 40)
         app = App(pg, options)
@@ -134,22 +202,14 @@ def run(options: Options) -> int:
         clock = pg.time.Clock()
         while app.running:
             dt = clock.tick(theme.FPS) / 1000.0
-            window = pg.display.get_surface()
             for event in pg.event.get():
-                app.handle_event(to_canvas(pg, event, window.get_size()))
+                app.handle_event(event)
                 if not app.running:
                     break
             if not app.running:
                 break
             app.update(dt)
-            canvas = app.draw()
-            s, ox, oy = _letterbox(window.get_size(), theme.SIZE)
-            window.fill((0, 0, 0))
-            if (ox, oy) == (0, 0) and s == 1:
-                window.blit(canvas, (0, 0))
-            else:
-                size = (max(1, int(theme.SIZE[0] * s)), max(1, int(theme.SIZE[1] * s)))
-                window.blit(pg.transform.smoothscale(canvas, size), (ox, oy))
+            app.draw(pg.display.get_surface())
             pg.display.flip()
     finally:
         pg.quit()

@@ -8,8 +8,10 @@ the game falls back to pygame's default font (Chinese then shows as boxes).
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from pathlib import Path
 
+from crisissim.game.theme import MIN_TEXT_PX
 from crisissim.paths import data_dir
 
 FONT_FILE = "wqy-microhei.ttc"
@@ -31,24 +33,75 @@ def font_path() -> Path | None:
 
 
 class Fonts:
-    """pygame fonts by pixel size, loaded once each (after ``pygame.font.init()``)."""
+    """pygame fonts by size, loaded once each (after ``pygame.font.init()``), and a cache of
+    rendered lines and wrapped paragraphs (most of a frame's text is the same as the last's).
 
-    def __init__(self, pygame, path: Path | None = None):
+    ``scale`` multiplies every size (the window's size and the trainee's text-size setting);
+    no font is smaller than :data:`crisissim.game.theme.MIN_TEXT_PX` pixels.
+    """
+
+    CACHE = 4096  # rendered lines kept
+
+    def __init__(self, pygame, path: Path | None = None, scale: float = 1.0):
         self.pg = pygame
         self.path = font_path() if path is None else path
+        self.scale = scale
         self._cache: dict[tuple[int, bool], object] = {}
+        self._lines: OrderedDict = OrderedDict()
+        self._wraps: OrderedDict = OrderedDict()
+        self.renders = 0  # lines rendered (cache misses), for the frame-time benchmark
 
-    def get(self, size: int, bold: bool = False):
-        key = (size, bold)
+    def px(self, size: float) -> int:
+        """Pixel size of a font of nominal ``size`` at the current scale."""
+        return max(MIN_TEXT_PX, int(round(size * self.scale)))
+
+    def get(self, size: float, bold: bool = False):
+        key = (self.px(size), bold)
         f = self._cache.get(key)
         if f is None:
             try:
-                f = self.pg.font.Font(str(self.path) if self.path else None, size)
+                f = self.pg.font.Font(str(self.path) if self.path else None, key[0])
             except (OSError, FileNotFoundError):
-                f = self.pg.font.Font(None, size)
+                f = self.pg.font.Font(None, key[0])
             f.set_bold(bold)
             self._cache[key] = f
         return f
+
+    def render(self, font, s: str, colour):
+        """``font.render(s, True, colour)``, cached."""
+        key = (id(font), s, tuple(colour))
+        img = self._lines.get(key)
+        if img is None:
+            img = font.render(s, True, colour)
+            self.renders += 1
+            self._lines[key] = img
+            if len(self._lines) > self.CACHE:
+                self._lines.popitem(last=False)
+        else:
+            self._lines.move_to_end(key)
+        return img
+
+    def wrap(self, s: str, font, width: int) -> list[str]:
+        """:func:`wrap`, cached."""
+        key = (id(font), s, width)
+        lines = self._wraps.get(key)
+        if lines is None:
+            lines = wrap(s, font, width)
+            self._wraps[key] = lines
+            if len(self._wraps) > self.CACHE:
+                self._wraps.popitem(last=False)
+        return lines
+
+    def ellipsize(self, s: str, font, width: int) -> str:
+        """:func:`ellipsize`, cached (as a one-line wrap)."""
+        key = (id(font), s, -width)
+        out = self._wraps.get(key)
+        if out is None:
+            out = ellipsize(s, font, width)
+            self._wraps[key] = out
+            if len(self._wraps) > self.CACHE:
+                self._wraps.popitem(last=False)
+        return out
 
 
 def unfold(text: str) -> list[str]:
@@ -106,3 +159,19 @@ def ellipsize(text: str, font, width: int) -> str:
     while text and font.size(text + "…")[0] > width:
         text = text[:-1]
     return text + "…"
+
+
+def missing_glyphs(text: str, path: Path | None = None) -> set[str]:
+    """Characters of ``text`` the font at ``path`` (default the bundled one) has no glyph for."""
+    import pygame.freetype
+
+    if not pygame.freetype.get_init():
+        pygame.freetype.init()
+    face = _faces.get(path)
+    if face is None:
+        face = _faces[path] = pygame.freetype.Font(str(path or font_path()), 16)
+    chars = {c for c in text if not c.isspace()}
+    return {c for c, m in zip(sorted(chars), face.get_metrics("".join(sorted(chars)))) if m is None}
+
+
+_faces: dict = {}

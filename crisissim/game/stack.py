@@ -10,12 +10,23 @@ from __future__ import annotations
 
 
 class Scene:
-    """Base scene; ``app`` gives fonts, options and the stack."""
+    """Base scene; ``app`` gives fonts, words, options and the stack.
+
+    Keys: a scene lists its :class:`crisissim.game.keys.Binding` objects in ``bindings()``;
+    the app runs the one a key press matches (so the help overlay and the keys agree).
+    Mouse and other events go to ``handle_event``.
+    """
 
     overlay = False
+    paints_background = False  # True: draw() covers the whole window (the app need not clear it first)
+    help_title = "help.scene.generic"  # catalogue key naming the scene in the help overlay
 
     def __init__(self, app):
         self.app = app
+
+    def bindings(self) -> list:
+        """The keys this scene answers to."""
+        return []
 
     def startup(self) -> None:
         """Called when the scene is pushed."""
@@ -24,7 +35,7 @@ class Scene:
         """Called when the scene is popped or replaced."""
 
     def handle_event(self, event) -> None:
-        """One input event (positions in canvas pixels)."""
+        """One non-key input event (positions in window pixels)."""
 
     def update(self, dt: float) -> None:
         """Advance by ``dt`` real seconds."""

@@ -156,3 +156,20 @@ TimeOfDay = Annotated[
     ),
 ]
 """A time of day, ``"HH:MM"`` (stored as minutes after midnight)."""
+
+
+def texts(model, path: str = ""):
+    """Every :class:`Text` in a validated scenario (or any part of it), as (field path, text)."""
+    from pydantic import BaseModel
+
+    if isinstance(model, Text):
+        yield path, model
+    elif isinstance(model, BaseModel):
+        for name in type(model).model_fields:
+            yield from texts(getattr(model, name), f"{path}.{name}" if path else name)
+    elif isinstance(model, dict):
+        for k, v in model.items():
+            yield from texts(v, f"{path}.{k}")
+    elif isinstance(model, (list, tuple)):
+        for i, v in enumerate(model):
+            yield from texts(v, f"{path}[{i}]")

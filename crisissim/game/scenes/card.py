@@ -1,9 +1,12 @@
-"""The decision card overlay: prompt, options with costs, and the countdown to the default.
+"""The decision cards overlay: every open card as a tab with its countdown, one card in full.
 
-While a card is open the simulation keeps running, at ``CARD_PACE`` times the 1× rate
-(a quarter), whatever the speed or pause setting: the crisis does not wait, but the
-trainee has time to read. The countdown is in simulated minutes; at the deadline the
-engine itself takes the card's default and the overlay closes.
+While a card is open the simulation keeps running at ``CARD_PACE`` times the 1× rate
+(a quarter), whatever the speed setting: the crisis does not wait, but the trainee has
+time to read. Space pauses it like anywhere else. Options are chosen with the letters
+A, B, C… or a click; their order on the card is shuffled per seed (the same in a replay),
+so the first option is not always the one an expert would take. An option whose cost
+reaches a share of the loss budget asks for confirmation. At a card's deadline the
+engine takes its default; the dashboard says so.
 """
 
 from __future__ import annotations
@@ -11,20 +14,17 @@ from __future__ import annotations
 import pygame
 
 from crisissim.engine import DecisionError
+from crisissim.engine.rng import generator
 from crisissim.game import theme
+from crisissim.game.clock import SPEEDS
+from crisissim.game.costs import describe, estimate, is_costly
+from crisissim.game.fmt import TimeOfDay, money
+from crisissim.game.keys import Binding
 from crisissim.game.stack import Scene
-from crisissim.game.fonts import wrap
-from crisissim.game.widgets import Button, bar, money, paragraph, text
+from crisissim.game.widgets import Grid, bar, line_count, paragraph, state_tag, text, veil
 
 CARD_PACE = 0.25
-WIDTH = 780
-OPTION_H = 62
-
-
-def _duration(minutes: float) -> str:
-    if minutes >= 60 and minutes % 60 == 0:
-        return f"{minutes / 60:g} h"
-    return f"{minutes:g} min" if minutes < 60 else f"{minutes // 60:.0f} h {minutes % 60:.0f} min"
+LETTERS = "ABCDE"  # a card has at most five options
 
 
 def countdown(minutes: float) -> str:
@@ -33,125 +33,266 @@ def countdown(minutes: float) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
+def option_order(seed: int, card) -> list:
+    """The card's options in display order: a permutation drawn from the run's seed and the card id."""
+    perm = generator(seed, f"game:options:{card.id}").permutation(len(card.options))
+    return [card.options[int(i)] for i in perm]
+
+
 class CardScene(Scene):
-    """Number keys or a click choose an option; Esc asks to leave the run."""
+    """The open cards; ``card_id`` is the one shown in full."""
 
     overlay = True
+    help_title = "help.scene.card"
 
-    def __init__(self, app, dashboard, card_id: str):
+    def __init__(self, app, dashboard, card_id: str | None = None):
         super().__init__(app)
         self.dashboard = dashboard
         self.session = dashboard.session
-        self.card_id = card_id
-        self.spec = next(c for c in self.session.scenario.decisions if c.id == card_id)
-        self.view = self._view()
+        sc = self.session.scenario
+        self.specs = {c.id: c for c in sc.decisions}
+        self.clock = TimeOfDay(sc.meta.start)
+        self._orders: dict[str, list] = {}
         self.closed = False
-        self._layout()
+        open_now = self.open_cards()
+        self.card_id = card_id if card_id is not None else (open_now[0].id if open_now else None)
 
-    def _layout(self) -> None:
-        """Box and rows sized to the title, the prompt and the options (canvas pixels)."""
-        f = self.app.fonts
-        inner = WIDTH - 48
-        title_h = min(2, len(wrap(self.spec.title, f.get(24, bold=True), inner))) * f.get(24, bold=True).get_linesize()
-        prompt_lines = min(8, len(wrap(self.spec.prompt, f.get(17), inner)))
-        self.prompt_h = prompt_lines * f.get(17).get_linesize()
-        n = len(self.spec.options)
-        self.option_h = OPTION_H if n <= 5 else max(40, 330 // n)
-        h = 38 + title_h + 8 + self.prompt_h + 16 + 40 + n * (self.option_h + 8) + 34
-        self.box = pygame.Rect(0, 0, WIDTH, min(h, 700))
-        self.box.center = (640, 360)
-        self.title_y = self.box.y + 38
-        self.prompt_y = self.title_y + title_h + 8
-        self.count_y = self.prompt_y + self.prompt_h + 16
-        self.options_y = self.count_y + 40
+    # ------------------------------------------------------------ state
+    def open_cards(self):
+        """Open cards, oldest first."""
+        return sorted(self.session.clock.snap.open_cards, key=lambda c: (c.shown, c.deadline, c.id))
 
-    def _view(self):
+    @property
+    def spec(self):
+        return self.specs[self.card_id]
+
+    @property
+    def view(self):
         return next((c for c in self.session.clock.snap.open_cards if c.id == self.card_id), None)
 
-    def buttons(self) -> list[Button]:
-        cur = self.session.scenario.meta.currency
-        out = []
-        h = self.option_h
-        y = self.options_y
-        box = self.box
-        for i, o in enumerate(self.spec.options):
-            bits = [money(o.cost, cur) if o.cost else "no up-front cost"]
-            if o.delay:
-                bits.append(f"takes effect after {_duration(o.delay)}")
-            if o.duration:
-                bits.append(f"lasts {_duration(o.duration)}")
-            if o.id == self.spec.default:
-                bits.append("default if time runs out")
-            out.append(Button((box.x + 24, y, box.width - 48, h), f"{i + 1}.  {o.label}",
-                              pygame.K_1 + i if i < 9 else None, sub=" · ".join(bits), action=o.id))
-            y += h + 8
-        return out
+    def options(self, card_id: str | None = None) -> list:
+        cid = card_id or self.card_id
+        if cid not in self._orders:
+            self._orders[cid] = option_order(self.session.seed, self.specs[cid])
+        return self._orders[cid]
 
-    def choose(self, option_id: str) -> None:
-        """Take ``option_id`` (through ``sim.decide``) and close the card."""
-        if self.closed:
+    def cost(self, option):
+        snap = self.session.clock.snap
+        return estimate(self.session.scenario, option, snap.time, snap.duration, self.dashboard.resolved_rates())
+
+    # ------------------------------------------------------------- keys
+    def bindings(self) -> list[Binding]:
+        c = self.session.clock
+        n = len(self.options()) if self.card_id else 0
+        return [
+            Binding(tuple(LETTERS[:n].lower()), self.choose_index, "key.card_option", keys=f"A–{LETTERS[n - 1]}" if n else ""),
+            Binding(("tab", "right"), lambda i: self.switch(+1), "key.card_next"),
+            Binding(("shift+tab", "left"), lambda i: self.switch(-1), "key.card_previous"),
+            Binding(("space",), lambda i: c.toggle_pause(), "key.pause"),
+            Binding(tuple(str(i + 1) for i in range(len(SPEEDS))), lambda i: c.set_speed(SPEEDS[i]), "key.speed",
+                    keys="1 / 2 / 3"),
+            Binding(("escape",), lambda i: self.dashboard.ask_leave(), "key.leave"),
+        ]
+
+    def switch(self, d: int) -> None:
+        cards = self.open_cards()
+        if not cards:
             return
+        ids = [c.id for c in cards]
+        i = ids.index(self.card_id) if self.card_id in ids else 0
+        self.card_id = ids[(i + d) % len(ids)]
+
+    def choose_index(self, i: int) -> None:
+        opts = self.options()
+        if 0 <= i < len(opts):
+            self.choose(opts[i].id)
+
+    def choose(self, option_id: str, confirmed: bool = False) -> None:
+        """Take ``option_id`` on the card shown (asking first when it is costly)."""
+        if self.closed or self.card_id is None:
+            return
+        card_id = self.card_id
+        option = next(o for o in self.spec.options if o.id == option_id)
+        cost = self.cost(option)
+        if not confirmed and is_costly(self.session.scenario, cost):
+            from crisissim.game.scenes.confirm import ConfirmScene
+
+            w = self.app.words
+            cur = self.session.scenario.meta.currency
+            self.app.stack.push(ConfirmScene(
+                self.app,
+                lambda: w("card.confirm_question", option=w.of(option.label)),
+                lambda: w("card.confirm_detail", total=money(cost.total, cur),
+                          budget=money(self.session.scenario.scoring.loss_budget or 0, cur)),
+                lambda: self._decide(card_id, option_id),
+                yes=lambda: w("card.confirm_yes"), no=lambda: w("card.confirm_no")))
+            return
+        self._decide(card_id, option_id)
+
+    def _decide(self, card_id: str, option_id: str) -> None:
         try:
-            self.session.sim.decide(self.card_id, option_id)
+            self.session.sim.decide(card_id, option_id)
         except DecisionError as e:
             self.dashboard.say(str(e))
         self.session.clock.refresh()
         self.dashboard.sync()
-        self.close()
+        self._follow()
+
+    def _follow(self) -> None:
+        """Show the next open card, or close when none is left."""
+        ids = [c.id for c in self.open_cards()]
+        if self.card_id in ids:
+            return
+        if ids:
+            self.card_id = ids[0]
+        else:
+            self.close()
 
     def close(self) -> None:
         self.closed = True
         if self.app.stack.top is self:
             self.app.stack.pop()
 
-    def handle_event(self, event) -> None:
-        if event.type == pygame.KEYDOWN:
-            if event.key == pygame.K_ESCAPE:
-                self.dashboard.ask_leave()
-                return
-            for b in self.buttons():
-                if b.key == event.key:
-                    self.choose(b.action)
-                    return
-        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
-            for b in self.buttons():
-                if b.hit(event.pos):
-                    self.choose(b.action)
-                    return
-
     def update(self, dt: float) -> None:
         clock = self.session.clock
-        clock.update(dt, pace=CARD_PACE, ignore_pause=True)
+        clock.update(dt, pace=CARD_PACE)
         self.dashboard.sync()
-        self.dashboard.toast_left = max(0.0, self.dashboard.toast_left - dt)
-        self.view = self._view()
-        if self.view is None:
-            if not clock.finished:
-                label = next(o.label for o in self.spec.options if o.id == self.spec.default)
-                self.dashboard.say(f"Time ran out: “{label}” was taken by default")
+        self.dashboard.tick_toast(dt)
+        if clock.finished:
             self.close()
+            return
+        self._follow()
 
-    def draw(self, surface) -> None:
+    # ------------------------------------------------------------ layout
+    def layout(self) -> dict:
         f = self.app.fonts
-        veil = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
-        veil.fill(theme.SHADE)
-        surface.blit(veil, (0, 0))
-        box = self.box
+        w = self.app.words
+        g = Grid(self.app.size)
+        width = min(g.w - 24, max(g.x(860), f.px(16) * 52))
+        inner = width - 48
+        spec = self.spec
+        lh = {s: f.get(s).get_linesize() for s in (13, 14, 15, 17)}
+        title_h = min(2, line_count(f, w.of(spec.title), inner, 23, True)) * f.get(23, True).get_linesize()
+        tabs_h = lh[14] + 10
+        row_h = f.get(17).get_linesize() + 2 * lh[14] + 12
+        n = len(spec.options)
+        fixed = 16 + lh[13] + 6 + tabs_h + 8 + title_h + 8 + 16 + lh[15] + 16 + n * (row_h + 8) + lh[13] + 16
+        room = g.h - 16 - fixed
+        prompt_lines = max(1, min(8, line_count(f, w.of(spec.prompt), inner, 17), room // lh[17]))
+        prompt_h = prompt_lines * lh[17]
+        box = g.centre(width, fixed + prompt_h)
+        x = box.x + 24
+        y = box.y + 16
+        out = {"box": box, "x": x, "w": inner, "head_y": y}
+        y += lh[13] + 6
+        out["tabs"] = pygame.Rect(x, y, inner, tabs_h)
+        y += tabs_h + 8
+        out["title"] = pygame.Rect(x, y, inner, title_h)
+        y += title_h + 8
+        out["prompt"] = pygame.Rect(x, y, inner, prompt_h)
+        y += prompt_h + 16
+        out["count_y"] = y
+        y += lh[15] + 16
+        rows = []
+        for i in range(n):
+            rows.append(pygame.Rect(x, y, inner, row_h))
+            y += row_h + 8
+        out["rows"] = rows
+        return out
+
+    def tab_rects(self, lay) -> list[tuple[pygame.Rect, object]]:
+        cards = self.open_cards()
+        if not cards:
+            return []
+        area = lay["tabs"]
+        wdt = (area.width - 6 * (len(cards) - 1)) // len(cards)
+        return [(pygame.Rect(area.x + i * (wdt + 6), area.y, wdt, area.height), c) for i, c in enumerate(cards)]
+
+    def handle_event(self, event) -> None:
+        if event.type != pygame.MOUSEBUTTONDOWN or event.button != 1 or self.card_id is None:
+            return
+        lay = self.layout()
+        for rect, card in self.tab_rects(lay):
+            if rect.collidepoint(event.pos):
+                self.card_id = card.id
+                return
+        for rect, option in zip(lay["rows"], self.options()):
+            if rect.collidepoint(event.pos):
+                self.choose(option.id)
+                return
+
+    # -------------------------------------------------------------- draw
+    def draw(self, surface) -> None:
+        veil(surface)
+        if self.card_id is None or self.view is None:
+            return
+        f = self.app.fonts
+        w = self.app.words
+        s = self.session
+        snap = s.clock.snap
+        lay = self.layout()
+        box, x, iw = lay["box"], lay["x"], lay["w"]
         pygame.draw.rect(surface, theme.PANEL, box, border_radius=10)
         pygame.draw.rect(surface, theme.ACCENT, box, 2, border_radius=10)
-        x, w = box.x + 24, box.width - 48
-        text(surface, f.get(14), "DECISION", (x, box.y + 16), theme.ACCENT)
-        paragraph(surface, f.get(24, bold=True), self.spec.title, (x, self.title_y, w, self.prompt_y - self.title_y), theme.TEXT, max_lines=2)
-        paragraph(surface, f.get(17), self.spec.prompt, (x, self.prompt_y, w, self.prompt_h), theme.TEXT)
+        cards = self.open_cards()
+        ids = [c.id for c in cards]
+        pos = ids.index(self.card_id) + 1 if self.card_id in ids else 1
+        text(surface, f, w("card.heading", i=pos, n=len(cards)), (x, lay["head_y"]), 13, theme.ACCENT)
+        state = w("card.paused") if s.clock.paused else w("card.pace", pace="¼")
+        text(surface, f, f"{self.clock(snap.time)} · {state}", (x + iw, lay["head_y"]), 13,
+             theme.WARN if s.clock.paused else theme.FAINT, "topright")
+        for rect, card in self.tab_rects(lay):
+            active = card.id == self.card_id
+            pygame.draw.rect(surface, theme.BUTTON_ON if active else theme.BUTTON, rect, border_radius=5)
+            pygame.draw.rect(surface, theme.ACCENT if active else theme.PANEL_EDGE, rect, 1, border_radius=5)
+            left = card.deadline - snap.time
+            cd = countdown(left)
+            cw = f.get(14).size(cd)[0]
+            text(surface, f, cd, (rect.right - 8, rect.centery), 14, self._left_colour(card, snap.time), "midright")
+            text(surface, f, f"{ids.index(card.id) + 1}. {w.of(self.specs[card.id].title)}", (rect.x + 8, rect.centery),
+                 14, theme.TEXT, "midleft", width=rect.width - cw - 24)
+        paragraph(surface, f, w.of(self.spec.title), lay["title"], 23, theme.TEXT, max_lines=2, bold=True)
+        paragraph(surface, f, w.of(self.spec.prompt), lay["prompt"], 17, theme.TEXT)
         v = self.view
-        if v is not None:
-            left = v.deadline - self.session.clock.snap.time
-            total = max(v.deadline - v.shown, 1e-9)
-            share = left / total
-            colour = theme.level_colour(1 - share)
-            text(surface, f.get(16), f"{countdown(left)} simulated minutes left", (x, self.count_y), colour)
-            text(surface, f.get(13), f"the clock runs at {CARD_PACE:g}× while you decide", (x + w, self.count_y + 3), theme.FAINT, "topright")
-            bar(surface, (x, self.count_y + 26, w, 10), share, colour)
-        for b in self.buttons():
-            b.draw(surface, f, self.app.mouse, size=17)
-        text(surface, f.get(13), "Press 1–9 or click an option", (box.centerx, box.bottom - 10), theme.FAINT, "midbottom")
+        left = v.deadline - snap.time
+        share = left / max(v.deadline - v.shown, 1e-9)
+        st = "ok" if share > 0.5 else "warn" if share > 0.2 else "bad"
+        y = lay["count_y"]
+        r = state_tag(surface, f, st, w("card.left", time=countdown(left)), (x, y), 15)
+        default = next(o for o in self.spec.options if o.id == self.spec.default)
+        text(surface, f, w("card.default", option=w.of(default.label)), (r.right + 16, y + 1), 14, theme.MUTED,
+             width=x + iw - r.right - 16)
+        bar(surface, (x, y + f.get(15).get_linesize() + 4, iw, 8), share, theme.state_colour(st))
+        cur = s.scenario.meta.currency
+        for i, (rect, option) in enumerate(zip(lay["rows"], self.options())):
+            self._option(surface, rect, LETTERS[i], option, cur, snap.time)
+        text(surface, f, w("card.hint", last=LETTERS[len(self.spec.options) - 1]), (box.centerx, box.bottom - 10), 13,
+             theme.FAINT, "midbottom", width=iw)
+
+    def _left_colour(self, card, now):
+        share = (card.deadline - now) / max(card.deadline - card.shown, 1e-9)
+        return theme.state_colour("ok" if share > 0.5 else "warn" if share > 0.2 else "bad")
+
+    def _option(self, surface, rect, letter, option, currency, now) -> None:
+        f = self.app.fonts
+        w = self.app.words
+        hover = rect.collidepoint(self.app.mouse)
+        pygame.draw.rect(surface, theme.BUTTON_HOVER if hover else theme.BUTTON, rect, border_radius=theme.RADIUS)
+        pygame.draw.rect(surface, theme.ACCENT if hover else theme.PANEL_EDGE, rect, 2 if hover else 1,
+                         border_radius=theme.RADIUS)
+        key_w = f.get(17, True).size("W")[0] + 20
+        badge = pygame.Rect(rect.x + 6, rect.y + 6, key_w, f.get(17, True).get_linesize() + 4)
+        pygame.draw.rect(surface, theme.BUTTON_ON, badge, border_radius=4)
+        text(surface, f, letter, badge.center, 17, theme.TEXT, "center", bold=True)
+        tx = badge.right + 10
+        tw = rect.right - 8 - tx
+        y = rect.y + 6
+        label = w.of(option.label)
+        if option.id == self.spec.default:
+            label += "  " + w("card.default_tag")
+        text(surface, f, label, (tx, y), 17, theme.TEXT, width=tw)
+        y += f.get(17).get_linesize() + 2
+        money_line, when = describe(w, self.cost(option), currency, self.clock, now)
+        text(surface, f, money_line, (tx, y), 14, theme.TEXT, width=tw)
+        y += f.get(14).get_linesize()
+        text(surface, f, when, (tx, y), 14, theme.MUTED, width=tw)

@@ -1,0 +1,160 @@
+"""Save a screenshot of every scene of the game, in English and Chinese, at several window sizes.
+
+    python scripts/screenshots.py [--out screenshots] [--sizes 960x540,1280x720,1920x1080]
+                                  [--langs en,zh] [--scenario scenarios/product-recall.yaml] [--seed 42]
+
+Plays the scenario as a trainee would (pygame events into the app, fixed time steps):
+menu, briefing, dashboard early, two decision cards open at once, the confirmation of a
+costly option, the help overlay, the dashboard in mid-crisis with actions on their way
+(an action's tooltip, the focus-lost pause), the debrief. Runs without a display
+(SDL's dummy driver) unless DISPLAY is set; the PNGs are what the window would show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import pygame  # noqa: E402
+
+from crisissim.game.app import App, Options  # noqa: E402
+from crisissim.game.clock import TICK  # noqa: E402
+from crisissim.game.scenes.card import CardScene  # noqa: E402
+from crisissim.game.scenes.confirm import ConfirmScene  # noqa: E402
+from crisissim.game.scenes.dashboard import DashboardScene  # noqa: E402
+from crisissim.game.scenes.debrief import DebriefScene  # noqa: E402
+from crisissim.scenario import bundled_scenarios_dir  # noqa: E402
+
+
+def key(name: str, mod: int = 0):
+    return pygame.event.Event(pygame.KEYDOWN, key=pygame.key.key_code(name), mod=mod, unicode="")
+
+
+def release(name: str):
+    return pygame.event.Event(pygame.KEYUP, key=pygame.key.key_code(name), mod=0)
+
+
+def press(app, name: str, mod: int = 0) -> None:
+    app.handle_event(key(name, mod))
+    app.handle_event(release(name))
+
+
+def until(app, cond, limit: int = 20_000) -> None:
+    for _ in range(limit):
+        if cond():
+            return
+        app.update(TICK)
+    raise RuntimeError("the scene the screenshot needs never came")
+
+
+def shoot(app, surface, out: Path, name: str, shots: list[Path]) -> None:
+    app.draw(surface)
+    path = out / f"{name}.png"
+    pygame.image.save(surface, str(path))
+    shots.append(path)
+
+
+def play(scenario: Path, seed: int, size: tuple[int, int], lang: str, out: Path) -> list[Path]:
+    shots: list[Path] = []
+    tag = f"{size[0]}x{size[1]}-{lang}"
+    surface = pygame.Surface(size)
+    app = App(pygame, Options(file=None, seed=seed, speed=20.0, lang=lang, size=size, save=out / f"save-{tag}.json"))
+    app.start()
+    shoot(app, surface, out, f"{tag}-01-menu", shots)
+    menu = app.stack.top
+    menu.entries = [e for e in menu.entries if e[0].resolve() == scenario.resolve()] + [
+        e for e in menu.entries if e[0].resolve() != scenario.resolve()]
+    press(app, "return")
+    shoot(app, surface, out, f"{tag}-02-briefing", shots)
+    press(app, "return")
+    dash = app.stack.top
+    assert isinstance(dash, DashboardScene)
+    press(app, "3")
+    until(app, lambda: dash.clock.snap.time >= 50)
+    shoot(app, surface, out, f"{tag}-03-dashboard-early", shots)
+    until(app, lambda: isinstance(app.stack.top, CardScene))
+    card = app.stack.top
+    until(app, lambda: len(card.open_cards()) >= 2)
+    shoot(app, surface, out, f"{tag}-04-cards", shots)
+    costly = next(i for i, o in enumerate(card.options()) if o.cost >= 100_000)
+    press(app, "abcde"[costly])
+    assert isinstance(app.stack.top, ConfirmScene)
+    shoot(app, surface, out, f"{tag}-05-confirm", shots)
+    press(app, "escape")
+    press(app, "f1")
+    shoot(app, surface, out, f"{tag}-06-help-card", shots)
+    press(app, "escape")
+    press(app, "abcde"[costly])
+    press(app, "y")
+    if isinstance(app.stack.top, CardScene):
+        press(app, "a")
+    until(app, lambda: app.stack.top is dash)
+    press(app, "q")
+    press(app, "w")
+    until(app, lambda: dash.clock.snap.time >= 130 or app.stack.top is not dash)
+    while isinstance(app.stack.top, CardScene):
+        press(app, "a")
+        if isinstance(app.stack.top, ConfirmScene):
+            press(app, "y")
+    buttons = dash.action_buttons()
+    app.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=buttons[-1].rect.center, rel=(0, 0), buttons=(0, 0, 0)))
+    shoot(app, surface, out, f"{tag}-07-dashboard-mid", shots)
+    app.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=(2, 2), rel=(0, 0), buttons=(0, 0, 0)))
+    press(app, "h")
+    shoot(app, surface, out, f"{tag}-08-help-dashboard", shots)
+    press(app, "escape")
+    app.handle_event(pygame.event.Event(getattr(pygame, "WINDOWFOCUSLOST")))
+    until(app, lambda: dash.clock.snap.time >= 240 or dash.clock.paused)
+    shoot(app, surface, out, f"{tag}-09-paused", shots)
+    press(app, "space")
+    for _ in range(200_000):
+        top = app.stack.top
+        if isinstance(top, DebriefScene):
+            break
+        if isinstance(top, CardScene):
+            press(app, "a")
+        elif isinstance(top, ConfirmScene):
+            press(app, "y")
+        elif top is dash and not dash.clock.skipping:
+            press(app, "n")
+        app.update(TICK)
+    debrief = app.stack.top
+    assert isinstance(debrief, DebriefScene)
+    debrief.work()
+    shoot(app, surface, out, f"{tag}-10-debrief", shots)
+    return shots
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=Path("screenshots"))
+    ap.add_argument("--sizes", default="960x540,1280x720,1920x1080")
+    ap.add_argument("--langs", default="en,zh")
+    ap.add_argument("--scenario", type=Path, default=bundled_scenarios_dir() / "product-recall.yaml")
+    ap.add_argument("--seed", type=int, default=42)
+    a = ap.parse_args(argv)
+    a.out.mkdir(parents=True, exist_ok=True)
+    pygame.display.init()
+    pygame.font.init()
+    pygame.display.set_mode((64, 64))
+    n = 0
+    for size in a.sizes.split(","):
+        w, h = (int(v) for v in size.lower().split("x"))
+        for lang in a.langs.split(","):
+            shots = play(a.scenario, a.seed, (w, h), lang, a.out)
+            n += len(shots)
+            print(f"{w}x{h} {lang}: {len(shots)} screenshots")
+    print(f"{n} screenshots in {a.out}")
+    pygame.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
