@@ -15,6 +15,7 @@ from crisissim.scenario import (
     validate_text,
 )
 from crisissim.scenario.checks import condition_position
+from crisissim.scenario.effects import KINDS
 from crisissim.scenario.errors import Problem
 from crisissim.scenario.yamlio import compose
 
@@ -122,14 +123,15 @@ EFFECTS = MINIMAL + """injects:
 """
 
 
+KIND_LIST = ", ".join(KINDS)  # every effect kind, in the registry's (alphabetical) order
+
+
 def test_effect_errors():
     assert errors(EFFECTS) == [
         "s.yaml:17:24: injects[0].effects[0].factr: unknown field 'factr'; did you mean 'factor'?",
-        "s.yaml:18:18: injects[0].effects[1].effect: unknown effect type (expected one of: amplification, "
-        "compensation, cost, deflect, handle_time, outage, rate, reputation, resolution, staff, statement, surge, "
+        f"s.yaml:18:18: injects[0].effects[1].effect: unknown effect type (expected one of: {KIND_LIST}, "
         "got 'bogus')",
-        "s.yaml:19:9: injects[0].effects[2]: missing 'effect' (expected one of: amplification, compensation, cost, "
-        "deflect, handle_time, outage, rate, reputation, resolution, staff, statement, surge)",
+        f"s.yaml:19:9: injects[0].effects[2]: missing 'effect' (expected one of: {KIND_LIST})",
         "s.yaml:20:9: injects[0].effects[3]: wrong type (expected a mapping, got 7)",
     ]
 
@@ -204,7 +206,7 @@ def test_cross_reference_checks_report_everything():
         "c.yaml:10:61: pools.agents.shifts[1].end: after the end of the run (expected at most 8h, got 9h)",
         "c.yaml:13:33: injects[0].when: bad condition: unknown name 'reputaton'; did you mean 'reputation'? "
         "(expected one of: time, reputation, abandon_rate, service_level, loss, churned, queue, backlog, posts, "
-        "arrived, abandoned, busy, …)",
+        "arrived, abandoned, incidents, …)",
         "c.yaml:14:37: injects[0].effects[0].pool: unknown pool 'agentz'; did you mean 'agents'? (expected one of: agents)",
         "c.yaml:14:83: injects[0].effects[1].answers: unknown inject 'nws'; did you mean 'news'? (expected one of: news)",
         "c.yaml:15:10: injects[1].id: duplicate id 'news' (already used by injects[0])",

@@ -10,7 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crisissim.engine.rng import generator
 from crisissim.scenario.condition import Names, parse_condition
+
+
+def happens(inj, seed: int) -> bool:
+    """Whether an inject with a ``probability`` happens in this run: one draw from its own stream,
+    the same in every decision branch of the seed (no draw when it is certain)."""
+    if inj.probability >= 1.0:
+        return True
+    return bool(generator(seed, f"inject:{inj.id}:chance").random() < inj.probability)
+
+
+def fire_time(inj, seed: int) -> float | None:
+    """The time an inject's ``at`` says: fixed, or drawn once from its own stream."""
+    if inj.at is None or isinstance(inj.at, float):
+        return inj.at
+    return float(inj.at.sample(generator(seed, f"inject:{inj.id}:time"), 1)[0])
 
 
 class DecisionError(ValueError):
@@ -33,10 +49,11 @@ class Director:
     environment (time and timeouts), the event log, the effect runner, the ledger
     (option and action costs), the condition ``lookup`` and ``answer(card)``, which
     returns ``(option, by)`` when a policy or a replayed log answers a card at once, or
-    None when the card waits for the trainee.
+    None when the card waits for the trainee. ``seed`` draws whether and when random injects
+    happen (each from its own stream).
     """
 
-    def __init__(self, scenario, env, log, effects, ledger, lookup, answer):
+    def __init__(self, scenario, env, log, effects, ledger, lookup, answer, seed: int = 0):
         sc = scenario
         self.env = env
         self.log = log
@@ -44,7 +61,7 @@ class Director:
         self.ledger = ledger
         self.lookup = lookup
         self.answer = answer
-        names = Names(frozenset(sc.contact_types), frozenset(sc.pools), frozenset(i.id for i in sc.injects))
+        names = Names.of(sc)
         self.fired_at: dict[str, float] = {}
         self.fire_count: dict[str, int] = {i.id: 0 for i in sc.injects}
         self.last_fired: dict[str, float] = {}
@@ -59,9 +76,12 @@ class Director:
         self.decisions: list[dict] = []  # the replayable log
         self.awaiting = 0  # cards shown that waited for the trainee
         dur = sc.meta.duration
+        self.happens = {i.id: happens(i, seed) for i in sc.injects}
+        self.injects = {i.id: i for i in sc.injects}
         for inj in sc.injects:
-            if inj.at is not None and inj.at < dur:
-                self._at(inj.at, lambda _e, inj=inj: self._timed_inject(inj))
+            at = fire_time(inj, seed)
+            if at is not None and at < dur and self.happens[inj.id]:
+                self._at(at, lambda _e, inj=inj: self._timed_inject(inj))
         for card in sc.decisions:
             if card.at is not None and card.at < dur:
                 self._at(card.at, lambda _e, card=card: self.show(card))
@@ -89,10 +109,22 @@ class Director:
         self.log.add(now, "inject", id=inj.id, title=inj.title, text=inj.text, count=self.fire_count[inj.id])
         self.effects.schedule(inj.effects, source=f"inject:{inj.id}")
 
+    def trigger(self, inject_id: str) -> None:
+        """Fire an inject named by an incident, if it happens in this run and may fire again now."""
+        inj = self.injects[inject_id]
+        n = self.fire_count[inj.id]
+        if not self.happens[inj.id] or n >= self._limit(inj):
+            return
+        if n and inj.every is not None and self.env.now - self.last_fired[inj.id] < inj.every:
+            return
+        self.fire(inj)
+
     def check(self, now: float) -> None:
         """Fire conditional injects and show conditional cards whose conditions hold now."""
         lookup = self.lookup
         for inj, cond in self.cond_injects:
+            if not self.happens[inj.id]:
+                continue
             n = self.fire_count[inj.id]
             if n >= self._limit(inj):
                 continue

@@ -14,14 +14,17 @@ Extension point: a kind that needs a new power from the engine adds a method to
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 
 
 class EffectRunner:
     """Starts and ends effects on a running simulation; the engine as effects see it."""
 
-    def __init__(self, env, ledger, reputation, mods, rebound, pools, dispatch, fired_at, log):
+    def __init__(self, env, ledger, reputation, mods, rebound, pools, dispatch, fired_at, log, exposures=None):
         self.env = env
+        self._exposures = exposures  # incidents.Incidents: the exposures of the run
+        self._until = math.inf  # when the effect being begun ends
         self._ledger = ledger
         self._reputation = reputation  # ReputationTicks: shocks are re-read at once
         self._mods = mods
@@ -50,6 +53,7 @@ class EffectRunner:
         duration = getattr(e, "duration", None)
         if duration is None:
             duration = default_duration
+        self._until = math.inf if duration is None else self.env.now + duration
         started = e.begin(self)
         kind = e.effect
         self._log.add(self.env.now, "effect_start", source=source, effect=kind, **started.detail)
@@ -87,6 +91,35 @@ class EffectRunner:
 
     def fired_at(self, inject: str) -> float | None:
         return self._fired_at(inject)
+
+    @property
+    def until(self) -> float:
+        return self._until
+
+    def fine(self, amount: float) -> None:
+        self._ledger.add("fines", amount)
+
+    def ramp(self, target: str | None, peak: float, over: float) -> tuple[list[str], Callable[[], None]]:
+        token, idx = self._mods.add_ramp(target, self.env.now, peak, over)
+        self._rebound(idx)
+
+        def release() -> None:
+            self._mods.remove_ramp(token, idx)
+            self._rebound(idx)
+
+        return [self._mods.type_names[i] for i in idx], release
+
+    def expose(self, exposure: str, units: int, rate: float) -> Callable[[], None] | None:
+        return self._exposures.expose(exposure, units, rate, self._until)
+
+    def retrieve(self, exposure: str, rate: float, unit_cost: float) -> Callable[[], None]:
+        return self._exposures.retrieve(exposure, rate, unit_cost, self._until)
+
+    def inflow(self, exposure: str, factor: float) -> Callable[[], None]:
+        return self._exposures.inflow(exposure, factor, self._until)
+
+    def hazard(self, exposure: str, incident: str | None, factor: float) -> Callable[[], None]:
+        return self._exposures.hazard(exposure, incident, factor, self._until)
 
     def hold(self, effect, rebound: Iterable[int] = ()) -> Callable[[], None]:
         idx = list(rebound)

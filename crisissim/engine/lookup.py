@@ -1,8 +1,9 @@
 """The values of the condition language (``when:``), read from a running simulation.
 
 Each name of :mod:`crisissim.scenario.condition` has one method here: ``SCALARS`` by
-their own name, ``PER_TYPE`` as ``<name>_of_type(type)``, ``PER_POOL`` as
-``<name>_of_pool(pool)``, ``PER_INJECT`` as ``<name>_of_inject(inject)``. The table is
+their own name, ``PER_TYPE`` and ``BOOL_PER_TYPE`` as ``<name>_of_type(type)``, ``PER_POOL`` as
+``<name>_of_pool(pool)``, ``PER_INJECT`` as ``<name>_of_inject(inject)``, ``PER_EXPOSURE`` as
+``<name>_of_exposure(name)``, ``PER_INCIDENT`` as ``<name>_of_incident(kind)``. The table is
 built once and checked against the language, so a name added there without a reader here
 fails at start-up, not mid-run. Adding a name: the grammar's list there, a method here.
 """
@@ -10,13 +11,21 @@ fails at start-up, not mid-run. Adding a name: the grammar's list there, a metho
 from __future__ import annotations
 
 from crisissim.engine.contact_types import service_level
-from crisissim.scenario.condition import PER_INJECT, PER_POOL, PER_TYPE, SCALARS
+from crisissim.scenario.condition import (
+    BOOL_PER_TYPE,
+    PER_EXPOSURE,
+    PER_INCIDENT,
+    PER_INJECT,
+    PER_POOL,
+    PER_TYPE,
+    SCALARS,
+)
 
 
 class Lookup:
     """``lookup(kind, arg)``: the value a condition names, now (reads only)."""
 
-    def __init__(self, env, types, pools, score, ledger, churn, fired):
+    def __init__(self, env, types, pools, score, ledger, churn, fired, exposures=None, alarms=None):
         self.env = env
         self.types = types
         self.type_by_name = {t.name: t for t in types}
@@ -25,10 +34,13 @@ class Lookup:
         self.ledger = ledger
         self.churn = churn
         self.fired = fired  # fired(inject id) -> times fired
+        self.exposures = exposures  # incidents.Incidents
+        self.alarms = alarms  # alarm.Alarms
         self._scalars = {k: getattr(self, k) for k in SCALARS}
         self._per: dict[str, tuple] = {}
-        for names, suffix, objects in ((PER_TYPE, "type", self.type_by_name), (PER_POOL, "pool", self.pool_by_name),
-                                       (PER_INJECT, "inject", None)):
+        for names, suffix, objects in ((PER_TYPE + BOOL_PER_TYPE, "type", self.type_by_name),
+                                       (PER_POOL, "pool", self.pool_by_name), (PER_INJECT, "inject", None),
+                                       (PER_EXPOSURE, "exposure", None), (PER_INCIDENT, "incident", None)):
             for k in names:
                 self._per[k] = (getattr(self, f"{k}_of_{suffix}"), objects)
 
@@ -73,6 +85,12 @@ class Lookup:
     def service_level(self) -> float:
         return service_level(self.types)
 
+    def incidents(self) -> float:
+        return float(self.exposures.incident_count())
+
+    def exposed(self) -> float:
+        return self.exposures.exposed(None, self.env.now)
+
     # ----------------------------------------------------------- per contact type
     def queue_of_type(self, t) -> float:
         return float(t.queue.waiting if t.sync else 0)
@@ -85,6 +103,9 @@ class Lookup:
 
     def abandoned_of_type(self, t) -> float:
         return float(t.counts.abandoned)
+
+    def alarm_of_type(self, t) -> float:
+        return 1.0 if self.alarms.raised(t.name) else 0.0
 
     # ------------------------------------------------------------------ per pool
     def busy_of_pool(self, p) -> float:
@@ -99,3 +120,13 @@ class Lookup:
     # ---------------------------------------------------------------- per inject
     def fired_of_inject(self, inject: str) -> float:
         return float(self.fired(inject))
+
+    # ------------------------------------------------------- exposures, incidents
+    def exposed_of_exposure(self, name: str) -> float:
+        return self.exposures.exposed(name, self.env.now)
+
+    def retrieved_of_exposure(self, name: str) -> float:
+        return self.exposures.retrieved(name, self.env.now)
+
+    def incidents_of_incident(self, kind: str) -> float:
+        return float(self.exposures.incident_count(kind))

@@ -26,6 +26,7 @@ class Modifiers:
         self.active: list[tuple[int, object]] = []  # (token, effect) for effects with a lasting state
         self._token = 0
         self.surges: list[list[tuple[float, float, float]]] = [[] for _ in type_names]
+        self.ramps: list[dict[int, tuple[float, float, float]]] = [{} for _ in type_names]  # token -> (t0, peak, over)
         self.on_change = on_change
         self._set(Levers.neutral(type_names, type_channels, pool_names))
 
@@ -70,9 +71,26 @@ class Modifiers:
             self.surges[i].append((now, peak, half_life))
         return idx
 
+    def add_ramp(self, target: str | None, now: float, peak: float, over: float) -> tuple[int, list[int]]:
+        """Start a linear climb to ``peak`` over ``over``; return its token and the types it lifts."""
+        self._token += 1
+        idx = self.targets(target)
+        for i in idx:
+            self.ramps[i][self._token] = (now, peak, over)
+        return self._token, idx
+
+    def remove_ramp(self, token: int, idx: list[int]) -> None:
+        for i in idx:
+            self.ramps[i].pop(token, None)
+
+    def surge_bound(self, i: int, now: float) -> float:
+        """The most :meth:`surge` can be from ``now`` until the next change: surges only decay,
+        ramps climb at most to their peak."""
+        return self.surge(i, now) + sum(peak - _ramp(now, t0, peak, over) for t0, peak, over in self.ramps[i].values())
+
     def surge(self, i: int, now: float) -> float:
-        """Extra arrivals of type ``i`` at ``now`` as a multiple of its base rate."""
-        total = 0.0
+        """Extra arrivals of type ``i`` at ``now`` as a multiple of its base rate (surges and ramps)."""
+        total = sum(_ramp(now, t0, peak, over) for t0, peak, over in self.ramps[i].values()) if self.ramps[i] else 0.0
         live = []
         for t0, peak, hl in self.surges[i]:
             v = peak * math.exp(-math.log(2) * (now - t0) / hl)
@@ -82,3 +100,8 @@ class Modifiers:
         if len(live) != len(self.surges[i]):
             self.surges[i] = live
         return total
+
+
+def _ramp(now: float, t0: float, peak: float, over: float) -> float:
+    """A ramp's extra arrivals at ``now``: a straight climb from 0 at ``t0`` to ``peak`` at ``t0 + over``."""
+    return peak * min(1.0, max(0.0, (now - t0) / over))

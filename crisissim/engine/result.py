@@ -1,7 +1,10 @@
 """The final summary of a run: the JSON the CLI writes, flat metrics for studies, arrays for plots.
 
 ``contacts`` and the wait statistics cover contacts that arrived after the
-warm-up; costs and reputation cover the whole run. ``arrived = served +
+warm-up; costs and reputation cover the whole run. ``incidents`` counts incidents by
+kind over every exposure; ``exposures`` gives each exposure's units, retrievals, incidents
+and costs in the run and its expected ``tail`` after it; ``alarms`` when each contact
+type's early-warning alarm was first raised. ``arrived = served +
 abandoned + waiting + in_service + backlog``; ``repeat`` and ``deflected`` are
 sub-counts and self-service absorptions (not in ``arrived``).
 """
@@ -43,6 +46,7 @@ METRICS: tuple[tuple[str, Callable[[dict], float]], ...] = (
     ("reputation_final", lambda d: d["reputation"]["final"]),
     ("reputation_min", lambda d: d["reputation"]["min"]),
     ("churned", lambda d: d["churned"]),
+    ("incidents", lambda d: sum(d["incidents"].values())),
     ("occupancy", _mean_occupancy),
 )
 """The flat metrics of a run (what studies aggregate): name and how to read it from the result
@@ -53,6 +57,15 @@ METRIC_KEYS = tuple(name for name, _ in METRICS)
 
 def _r(x: float, nd: int = 6) -> float:
     return float(round(float(x), nd))
+
+
+def _rounded(x):
+    """Floats in nested dicts rounded as in the rest of the result; counts and None unchanged."""
+    if isinstance(x, dict):
+        return {k: _rounded(v) for k, v in x.items()}
+    if isinstance(x, float):
+        return _r(x, 4)
+    return x
 
 
 def _counts(types, sync_only: bool | None = None) -> dict:
@@ -116,6 +129,7 @@ class Result:
             }
         iv = sim.intervals.arrays()
         p50, p90, p99 = hist.quantiles((0.5, 0.9, 0.99))
+        exposures = _rounded(sim.exposures.summary())
         data = {
             "scenario": sc.meta.id,
             "title": sc.meta.title,
@@ -154,6 +168,10 @@ class Result:
             "churned": sim.churn.contact + sim.churn.silent + sim.churn.tail,
             "churn": {"contact": sim.churn.contact, "silent": sim.churn.silent, "tail": sim.churn.tail},
             "pools": pools,
+            "incidents": {k: sum(e["incidents"].get(k, 0) for e in exposures.values())
+                          for k in dict.fromkeys(k for e in exposures.values() for k in e["incidents"])},
+            "exposures": exposures,
+            "alarms": _rounded(sim.alarms.summary()),
             "decisions": [dict(d) for d in sim.director.decisions],
             "events": [dict(e) for e in sim.log.events],
             "intervals": {k: [None if np.isnan(x) else _r(x) for x in v] for k, v in iv.items()},

@@ -24,7 +24,9 @@ one owner, found by name:
 ``timeline``               the sampled time series
 ``stats``                  per-type counters and the wait histogram
 ``events.EventLog``        the log of injects, cards, decisions and effects
-``crisis.Director``        injects, decision cards, actions
+``crisis.Director``        injects (fixed, conditional, random), decision cards, actions
+``incidents.Incidents``    exposures and the incidents they breed (the fluid: ``exposure``)
+``alarm.Alarms``           early-warning CUSUM alarms on each contact type's arrivals
 ``effects.EffectRunner``   effects starting and ending (kinds: ``crisissim/scenario/effects/``)
 ``modifiers.Modifiers``    the effects in force, folded into factors the hot path reads
 ``lookup.Lookup``          the values the condition language reads
@@ -45,6 +47,7 @@ from __future__ import annotations
 
 import simpy
 
+from crisissim.engine.alarm import Alarms
 from crisissim.engine.arrivals import ArrivalSource
 from crisissim.engine.churn import ChurnModel
 from crisissim.engine.clock import Clock
@@ -53,6 +56,7 @@ from crisissim.engine.crisis import DecisionError, Director
 from crisissim.engine.effects import EffectRunner
 from crisissim.engine.events import EventLog
 from crisissim.engine.flow import ContactFlow
+from crisissim.engine.incidents import Incidents
 from crisissim.engine.intervals import IntervalStats
 from crisissim.engine.ledger import Ledger
 from crisissim.engine.lookup import Lookup
@@ -93,7 +97,12 @@ class Simulation:
 
         # agents and contact types, and who serves what
         self.pools = [StaffPool(n, i, spec, scheduled_at(spec, 0.0)) for i, (n, spec) in enumerate(sc.pools.items())]
-        self.ledger = Ledger(self.pools)
+        # exposures and their incidents (the log, reputation and director they reach are made below)
+        self.exposures = Incidents(env, sc, seed, lambda part, amount: self.ledger.add(part, amount),
+                                   lambda delta: self.reputation.shock(delta, env.now),
+                                   lambda inject: self.director.trigger(inject),
+                                   lambda now, kind, **detail: self.log.add(now, kind, **detail))
+        self.ledger = Ledger(self.pools, {"retrieval": self.exposures.retrieval_cost} if sc.exposures else None)
         self.score = Reputation(rs.initial, rs.base, rs.recovery_half_life)
         self.churn = ChurnModel(sc.churn, sc.customers, rs.base, self.ledger, len(sc.contact_types), seed)
         self.types = [
@@ -117,6 +126,7 @@ class Simulation:
         ]
         self.reputation = ReputationTicks(self.score, rs, [self.churn.set_reputation]
                                           + [src.set_reputation for src in self.sources])
+        self.alarms = Alarms(sc, self.sources)
 
         # the crisis: log, effects, conditions, cards, and the decisions to apply
         self.log = EventLog(self.ledger.total, self.score.at)
@@ -124,15 +134,15 @@ class Simulation:
         self.replaying = self.plan.replaying
         self.effects = EffectRunner(env, self.ledger, self.reputation, self.mods, self.rebound, self.pools,
                                     self.flow.dispatch_idle, lambda inject: self.director.fired_at.get(inject),
-                                    self.log)
+                                    self.log, self.exposures)
         self.lookup = Lookup(env, self.types, self.pools, self.score, self.ledger, self.churn,
-                             lambda inject: self.director.fire_count[inject])
-        self.director = Director(sc, env, self.log, self.effects, self.ledger, self.lookup, self._answer)
+                             lambda inject: self.director.fire_count[inject], self.exposures, self.alarms)
+        self.director = Director(sc, env, self.log, self.effects, self.ledger, self.lookup, self._answer, seed)
         self.clock = Clock(env, self.duration, self.director, self.plan)
         self.tick = Tick(env, sc.meta.sample_every, self.duration, self.flow, self.reputation, self.churn,
-                         self.director, self.timeline, self.types, self.pools, self.ledger)
+                         self.director, self.timeline, self.types, self.pools, self.ledger, self.alarms)
         self.snapshots = SnapshotBuilder(sc, self.types, self.pools, self.score, self.ledger, self.churn, self.flow,
-                                         self.director, self.log)
+                                         self.director, self.log, self.exposures, self.alarms)
         self._start()
 
     # ------------------------------------------------------------------ set-up
@@ -155,6 +165,7 @@ class Simulation:
         schedule_shifts(self.env, self.pools, self.duration, self.flow.dispatch_idle)
         self.tick.start()
         self.intervals.start(self.env, self.duration, self.pools, self.types)
+        self.exposures.start()
 
     def rebound(self, idx) -> None:
         """Recompute arrival bounds of the given contact types (all when None)."""
@@ -207,6 +218,7 @@ class Simulation:
         self.tick.sample(now)
         r = self.score.advance(now)
         self.churn.close_tail(r, self.score.kappa)
+        self.exposures.finish(now)
         self.finished = True
 
     # ---------------------------------------------------------------- reading

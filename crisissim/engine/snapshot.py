@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from crisissim.engine.alarm import AlarmView
+from crisissim.engine.incidents import ExposureView
 from crisissim.engine.contacts import WAITING
 
 
@@ -86,6 +88,10 @@ class Snapshot:
     actions: tuple[ActionView, ...]
     recent_events: tuple[Mapping, ...] = field(default=())
     finished: bool = False
+    exposures: Mapping[str, ExposureView] = field(default_factory=lambda: MappingProxyType({}))
+    """Each exposure: units exposed now, the retrieval in force, incidents so far by kind and their cost."""
+    alarms: Mapping[str, AlarmView] = field(default_factory=lambda: MappingProxyType({}))
+    """Each contact type's early warning: observed against forecast rate, the CUSUM and whether it is raised."""
 
     @staticmethod
     def freeze(d: dict) -> Mapping:
@@ -111,7 +117,7 @@ def card_views(director) -> list[CardView]:
 class SnapshotBuilder:
     """Builds :class:`Snapshot` views from the parts that own the state (reads only)."""
 
-    def __init__(self, scenario, types, pools, score, ledger, churn, flow, director, log):
+    def __init__(self, scenario, types, pools, score, ledger, churn, flow, director, log, exposures=None, alarms=None):
         self.actions = scenario.actions
         self.duration = scenario.meta.duration
         self.types = types
@@ -122,6 +128,8 @@ class SnapshotBuilder:
         self.flow = flow
         self.director = director
         self.log = log
+        self.exposures = exposures
+        self.alarms = alarms
 
     def contact_stats(self, now: float) -> dict[str, ContactStats]:
         """Per contact type: cumulative counts and the queue now."""
@@ -166,4 +174,6 @@ class SnapshotBuilder:
             actions=tuple(acts),
             recent_events=tuple(self.log.events[-12:]),
             finished=finished,
+            exposures=self.exposures.views(now) if self.exposures is not None else MappingProxyType({}),
+            alarms=MappingProxyType(self.alarms.views()) if self.alarms is not None else MappingProxyType({}),
         )

@@ -7,8 +7,9 @@ The order is fixed, since later steps read what earlier ones changed:
 2. reputation: unanswered posts and the resolutions since the last tick, then re-read
    (churn intercept and arrival feedback follow);
 3. silent churn over the tick at that reputation;
-4. the director fires conditional injects and shows conditional cards;
-5. one row of the time series.
+4. the early-warning alarms close the counting windows that have ended;
+5. the director fires conditional injects and shows conditional cards;
+6. one row of the time series.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ class Tick:
     """The periodic heartbeat of a run (see the module docstring for what it does, in order)."""
 
     def __init__(self, env, every: float, duration: float, flow, reputation, churn, director, timeline,
-                 types, pools, ledger):
+                 types, pools, ledger, alarms=None):
         self.env = env
+        self.alarms = alarms
         self.every = every
         self.duration = duration
         self.flow = flow
@@ -45,6 +47,8 @@ class Tick:
         posts = sum(t.neg_waiting for t in self._social)
         r = self.reputation.tick(now, dt, posts, self.flow.take_resolved_severity())
         self.churn.tick_silent(r, dt)
+        if self.alarms is not None:
+            self.alarms.update(now)
         self.director.check(now)
         self.sample(now)
         if now + self.every < self.duration - 1e-9:

@@ -67,7 +67,7 @@ def sample(timeline: TimeSeries, now: float, types, pools, score, ledger, churn)
         busy,
         on_duty,
         score.at(now),
-        ledger.booked_total() + pay,
+        ledger.booked_total() + pay + ledger.accrued_total(now),
         churn.during_run,
         posts,
     )

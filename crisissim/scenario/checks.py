@@ -6,7 +6,7 @@ its YAML position; a contact type no pool serves is a warning, not an error.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from crisissim.scenario.condition import ConditionError, Names, parse_condition
@@ -25,11 +25,21 @@ class Known:
     pools: frozenset
     injects: frozenset
     options: dict  # decision index (as located) -> option ids, or None when unknown
+    exposures: dict = field(default_factory=dict)  # exposure -> its incident kinds (effects check against it)
+    fires: frozenset = frozenset()  # injects named by an incident's fires
+    untimed: frozenset = frozenset()  # injects written with neither at nor when
+
+    @property
+    def all_fires_known(self) -> bool:
+        return self.fires <= self.injects
 
     @classmethod
     def of(cls, sc: Scenario) -> Known:
         return cls(frozenset(sc.contact_types), frozenset(sc.channels), frozenset(sc.pools),
-                   frozenset(i.id for i in sc.injects), {})
+                   frozenset(i.id for i in sc.injects), {},
+                   {n: frozenset(e.incidents) for n, e in sc.exposures.items()},
+                   frozenset(i.fires for e in sc.exposures.values() for i in e.incidents.values() if i.fires),
+                   frozenset(i.id for i in sc.injects if i.at is None and i.when is None))
 
     @classmethod
     def raw(cls, data: Any) -> Known:
@@ -49,8 +59,20 @@ class Known:
             opts = card.get("options") if isinstance(card, dict) else None
             if isinstance(opts, list):
                 options[i] = frozenset(o.get("id") for o in opts if isinstance(o, dict) and isinstance(o.get("id"), str))
+        exposures, fires = {}, set()
+        raw = data.get("exposures") if isinstance(data, dict) else None
+        for name, e in (raw.items() if isinstance(raw, dict) else ()):
+            kinds = e.get("incidents") if isinstance(e, dict) else None
+            kinds = kinds if isinstance(kinds, dict) else {}
+            if isinstance(name, str):
+                exposures[name] = frozenset(k for k in kinds if isinstance(k, str))
+            fires |= {i.get("fires") for i in kinds.values() if isinstance(i, dict) and isinstance(i.get("fires"), str)}
+        injects = data.get("injects") if isinstance(data, dict) else None
+        untimed = frozenset(x["id"] for x in (injects if isinstance(injects, list) else [])
+                            if isinstance(x, dict) and isinstance(x.get("id"), str) and "at" not in x and "when" not in x)
         return cls(keys("contact_types"), keys("channels"), keys("pools"),
-                   frozenset(x for x in ids("injects") if isinstance(x, str)), options)
+                   frozenset(x for x in ids("injects") if isinstance(x, str)), options, exposures, frozenset(fires),
+                   untimed)
 
 
 class _Report:
@@ -85,6 +107,9 @@ def check_scenario(sc: Scenario, root: Node, known: Known | None = None,
     _times(sc, r)
     _conditions(sc, r, k)
     _social(sc, r)
+    from crisissim.scenario.exposure_checks import check_exposures  # it builds on this module's helpers
+
+    check_exposures(sc, r, k)
     errors = [p for p in r.problems if p.severity == "error"]
     warnings = [p for p in r.problems if p.severity == "warning"]
     return errors, warnings
@@ -183,7 +208,7 @@ def _times(sc: Scenario, r: _Report) -> None:
     shown = format_duration(end)
     for part, items in (("injects", sc.injects), ("decisions", sc.decisions)):
         for i, x in enumerate(items):
-            if x.at is not None and x.at >= end:
+            if isinstance(x.at, float) and x.at >= end:  # a random time may fall after the end
                 r.add((part, i, "at"), f"after the end of the run (expected before {shown}, got {format_duration(x.at)})")
     for pname, pool in sc.pools.items():
         for i, shift in enumerate(pool.shifts or []):
@@ -196,7 +221,7 @@ def _times(sc: Scenario, r: _Report) -> None:
 
 
 def _conditions(sc: Scenario, r: _Report, k: Known) -> None:
-    names = Names(k.types, k.pools, k.injects)
+    names = Names(k.types, k.pools, k.injects, frozenset(k.exposures), frozenset().union(*k.exposures.values()))
     for part, items in (("injects", sc.injects), ("decisions", sc.decisions)):
         for i, x in enumerate(items):
             if x.when is None:

@@ -16,7 +16,11 @@ Names (all numbers; time in minutes, money in the scenario currency):
 ``queue`` (sync contacts waiting), ``backlog`` (async and social contacts waiting), ``posts``
 (unanswered negative social posts), ``arrived``, ``abandoned``; per contact type
 ``queue.T``, ``backlog.T``, ``arrived.T``, ``abandoned.T``; per pool ``busy.P``, ``agents.P``,
-``occupancy.P``; per inject ``fired.I`` (times fired). ``true``/``false`` are booleans.
+``occupancy.P``; per inject ``fired.I`` (times fired); ``incidents`` (all incidents so far) and
+``incidents.K`` (incidents of kind K over every exposure), ``exposed`` (units exposed now, all
+exposures) and per exposure ``exposed.E`` and ``retrieved.E`` (units taken back so far). ``alarm.T``
+is true while the early-warning alarm of contact type T is raised (see ``monitoring``);
+``true``/``false`` are booleans.
 """
 
 from __future__ import annotations
@@ -40,10 +44,15 @@ SCALARS = (
     "posts",
     "arrived",
     "abandoned",
+    "incidents",
+    "exposed",
 )
 PER_TYPE = ("queue", "backlog", "arrived", "abandoned")
 PER_POOL = ("busy", "agents", "occupancy")
 PER_INJECT = ("fired",)
+PER_EXPOSURE = ("exposed", "retrieved")
+PER_INCIDENT = ("incidents",)
+BOOL_PER_TYPE = ("alarm",)
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?:[smhd](?![A-Za-z0-9_]))?)"
@@ -69,6 +78,19 @@ class Names:
     types: frozenset[str]
     pools: frozenset[str]
     injects: frozenset[str]
+    exposures: frozenset[str] = frozenset()
+    incidents: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, sc) -> "Names":
+        """The names of a validated scenario."""
+        return cls(
+            frozenset(sc.contact_types),
+            frozenset(sc.pools),
+            frozenset(i.id for i in sc.injects),
+            frozenset(sc.exposures),
+            frozenset(k for e in sc.exposures.values() for k in e.incidents),
+        )
 
 
 @dataclass(frozen=True)
@@ -228,20 +250,27 @@ class _Parser:
         head, _, arg = val.partition(".")
         if not arg:
             if head not in SCALARS:
-                raise ConditionError(_unknown(head, SCALARS + PER_POOL + PER_INJECT, "name"), pos)
+                raise ConditionError(_unknown(head, SCALARS + PER_POOL + PER_INJECT + BOOL_PER_TYPE, "name"), pos)
             self.refs.append((head, None))
             return "num", (lambda h: lambda L: L(h, None))(head), pos
-        if head in PER_TYPE:
+        if head in PER_TYPE or head in BOOL_PER_TYPE:
             pool, what = self.names.types, "contact type"
         elif head in PER_POOL:
             pool, what = self.names.pools, "pool"
         elif head in PER_INJECT:
             pool, what = self.names.injects, "inject"
+        elif head in PER_EXPOSURE:
+            pool, what = self.names.exposures, "exposure"
+        elif head in PER_INCIDENT:
+            pool, what = self.names.incidents, "incident kind"
         else:
-            raise ConditionError(_unknown(head, PER_TYPE + PER_POOL + PER_INJECT, "name before '.'"), pos)
+            heads = PER_TYPE + BOOL_PER_TYPE + PER_POOL + PER_INJECT + PER_EXPOSURE + PER_INCIDENT
+            raise ConditionError(_unknown(head, heads, "name before '.'"), pos)
         if arg not in pool:
             raise ConditionError(_unknown(arg, tuple(sorted(pool)), what), pos + len(head) + 1)
         self.refs.append((head, arg))
+        if head in BOOL_PER_TYPE:
+            return "bool", (lambda h, a: lambda L: bool(L(h, a)))(head, arg), pos
         return "num", (lambda h, a: lambda L: L(h, a))(head, arg), pos
 
 

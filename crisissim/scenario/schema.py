@@ -8,19 +8,26 @@ Time is in minutes (YAML durations accepted), money in ``meta.currency``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from crisissim.scenario.distributions import Distribution
 from crisissim.scenario.effects import Effect, Money, Share
 from crisissim.scenario.feed import FeedTemplates
 from crisissim.scenario.text import LocalText, TimeOfDay
+from crisissim.scenario.exposures import Exposure
+from crisissim.scenario.monitoring import Monitoring
 from crisissim.scenario.units import Duration
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False, le=1e12)]
 Coef = Annotated[float, Field(ge=-100, le=100, allow_inf_nan=False)]
+TimeOrRandom = Annotated[
+    Union[Annotated[Duration, Tag("time")], Annotated[Distribution, Tag("random")]],
+    Discriminator(lambda v: "random" if isinstance(v, dict) or hasattr(v, "sample") else "time"),
+]
+"""A time, or a distribution of times (a mapping with ``dist``) drawn once per run."""
 
 
 class Part(BaseModel):
@@ -271,10 +278,16 @@ class Inject(Part):
     """Headline for the feed."""
     text: LocalText(5000) = ""
     """Details for the feed and debrief."""
-    at: Duration | None = None
-    """Fire at this time."""
+    at: TimeOrRandom | None = None
+    """Fire at this time, or at a random time such as ``{dist: uniform, low: 2h, high: 8h}`` (drawn once
+    per run from the inject's own stream, the same in every decision branch of a seed; a time at or
+    after the end means it does not happen in this run)."""
     when: str | None = Field(None, max_length=2000)
-    """Fire when this condition holds, e.g. ``queue.defect > 40 and reputation < 60``."""
+    """Fire when this condition holds, e.g. ``queue.defect > 40 and reputation < 60``. With neither
+    ``at`` nor ``when``, it fires only when an incident names it in ``fires``."""
+    probability: Share = 1.0
+    """Chance that it happens at all in a run, drawn once per run from its own stream (the same in every
+    decision branch of a seed), so a card's best answer can depend on what the trainee sees; default 1."""
     every: Duration | None = Field(None, gt=0)
     """Fire again at most this often while the condition holds (or at this period after ``at``)."""
     limit: int | None = Field(None, ge=1, le=100_000)
@@ -284,8 +297,8 @@ class Inject(Part):
 
     @model_validator(mode="after")
     def _check(self) -> "Inject":
-        if (self.at is None) == (self.when is None):
-            raise ValueError("give exactly one of at or when")
+        if self.at is not None and self.when is not None:
+            raise ValueError("give at most one of at or when")
         return self
 
 
@@ -399,6 +412,10 @@ class Scenario(Part):
     """Contact types by name."""
     pools: dict[Ident, Pool] = Field(default_factory=dict, max_length=200)
     """Staff pools by name."""
+    exposures: dict[Ident, Exposure] = Field(default_factory=dict, max_length=100)
+    """Units at risk and the costly incidents they breed, by name."""
+    monitoring: Monitoring = Field(default_factory=Monitoring)
+    """Early-warning alarms on arrival rates."""
     reputation: Reputation = Field(default_factory=Reputation)
     """Reputation model coefficients."""
     churn: Churn = Field(default_factory=Churn)

@@ -41,6 +41,7 @@ from crisissim.scenario.effects._base import (
     Started,
     Timed,
     _sealed,
+    an_exposure,
     type_or_channel,
     unknown,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "Share",
     "Started",
     "Timed",
+    "an_exposure",
     "type_or_channel",
     "unknown",
 ]

@@ -9,7 +9,7 @@ Nothing here imports the engine: the engine implements :class:`EffectRun` and fi
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Protocol
 
@@ -34,6 +34,7 @@ class Known(Protocol):
     channels: frozenset[str]
     pools: frozenset[str]
     injects: frozenset[str]
+    exposures: Mapping[str, frozenset[str]]  # exposure -> its incident kinds
 
 
 Problems = Iterator[tuple[str, str]]
@@ -49,6 +50,12 @@ def unknown(what: str, name: str, known: Iterable[str]) -> str:
     hint = f"; did you mean '{close[0]}'?" if close else ""
     listed = ", ".join(names[:12]) + (", …" if len(names) > 12 else "") if names else f"no {what}s defined"
     return f"unknown {what} '{name}'{hint} (expected one of: {listed})"
+
+
+def an_exposure(name: str, known: Known) -> Problems:
+    """An ``exposure`` field that must name an exposure of the scenario."""
+    if name not in known.exposures:
+        yield "exposure", unknown("exposure", name, known.exposures)
 
 
 def type_or_channel(fieldname: str, target: str | None, known: Known) -> Problems:
@@ -93,6 +100,35 @@ class EffectRun(Protocol):
 
     def fired_at(self, inject: str) -> float | None:
         """When an inject first fired (None if it has not)."""
+        ...
+
+    @property
+    def until(self) -> float:
+        """When the effect being begun will end (inf: it lasts to the end of the run)."""
+        ...
+
+    def fine(self, amount: float) -> None:
+        """Book a fine or penalty (the ``fines`` loss part)."""
+
+    def ramp(self, target: str | None, peak: float, over: float) -> tuple[list[str], Callable[[], None]]:
+        """Start a linear climb of arrivals on the target's contact types; return their names and
+        the call that ends it."""
+        ...
+
+    def expose(self, exposure: str, units: int, rate: float) -> Callable[[], None] | None:
+        """Open ``exposure`` if needed, add ``units`` now and ``rate`` units a minute while in force."""
+        ...
+
+    def retrieve(self, exposure: str, rate: float, unit_cost: float) -> Callable[[], None]:
+        """Retrieve reachable units at ``rate`` per minute while in force, paying ``unit_cost`` each."""
+        ...
+
+    def inflow(self, exposure: str, factor: float) -> Callable[[], None]:
+        """Multiply the exposure's inflow by ``factor`` while in force."""
+        ...
+
+    def hazard(self, exposure: str, incident: str | None, factor: float) -> Callable[[], None]:
+        """Multiply the hazard of one incident kind (all when None) while in force."""
         ...
 
     def hold(self, effect: Lasting, rebound: Iterable[int] = ()) -> Callable[[], None]:
