@@ -55,6 +55,15 @@ CHECKS: dict[str, int] = {
     "test_engine_models.py::test_async_backlog_breaches_its_sla": 1,
     "test_engine_models.py::test_hawkes_posts_match_the_stationary_rate": 1,
     "test_engine_models.py::test_abandoned_customers_redial_with_the_retry_probability": 1,
+    # exposures: incident counts (Poisson), time-rescaled gaps (KS), costs; a ramp's arrivals (Poisson)
+    "test_exposure_model.py::test_incident_counts_follow_the_hazard": 1,
+    "test_exposure_model.py::test_rescaled_gaps_are_unit_exponential": 1,
+    "test_exposure_model.py::test_costs_come_from_the_kind_distribution": 1,
+    "test_exposure_engine.py::test_ramp_raises_arrivals_by_its_integral": 1,
+    # random injects: the chance (binomial) and the time (KS) of a random inject
+    "test_exposure_engine.py::test_random_inject_chance_and_time_are_drawn_per_seed_not_per_branch": 2,
+    # early warning: false alarms on a flat profile against the exact CUSUM law (binomial)
+    "test_alarm.py::test_false_alarms_on_a_flat_profile_match_the_design": 1,
     # effect primitives: Poisson counts of arrivals and posts, binomial deflection
     "test_effects.py::test_rate_half_halves_arrivals_of_its_target_only": 4,
     "test_effects.py::test_deflect_absorbs_its_share_of_new_contacts": 2,
@@ -148,6 +157,15 @@ def assert_poisson(count: int, mean: float, what: str) -> None:
     tail = min(stats.poisson.cdf(count, mean), stats.poisson.sf(count - 1, mean))
     r = {"kind": "poisson", "what": what, "k": int(count), "expected": float(mean), "p": float(min(1.0, 2 * tail))}
     _finish(r, f"{what}: {count} vs Poisson mean {mean:.2f}")
+
+
+def assert_ks(values, cdf, what: str) -> None:
+    """One statistical check: ``values`` are independent draws of the distribution with this ``cdf``
+    (two-sided Kolmogorov-Smirnov test, exact for small samples)."""
+    _take_share(what)
+    v = np.asarray(values, dtype=float)
+    r = {"kind": "ks", "what": what, "n": len(v), "p": float(stats.kstest(v, cdf).pvalue)}
+    _finish(r, f"{what}: {len(v)} values against the expected distribution")
 
 
 def _take_share(what: str) -> None:

@@ -1,8 +1,9 @@
 """Early-warning alarms: the forecast integral, the CUSUM's false-alarm law on a flat profile
 (against the exact probability and the design bound n·e^(−h)), and its delay on a ramp.
 
-Three statistical checks at level 1e-3 (or tighter), so this file's false-alarm rate stays
-under 0.5%; ``CRISISSIM_SEED_OFFSET`` shifts every seed to prove it.
+The false-alarm law is an exact binomial check with its share of the suite's budget
+(``tests/stats_budget.py``); the delay checks hold margins of at least 5 standard deviations
+of their spread, and the seeds move with the seed offset.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from scipy import integrate, stats
 from crisissim.engine.alarm import ArrivalAlarm, Forecast
 from crisissim.scenario.monitoring import Monitoring
 from crisissim.scenario.schema import Arrival
-from engine_helpers import seed_offset
-
-ALPHA = 1e-3
+from stats_budget import assert_binomial, seed
 
 
 def test_forecast_integrates_rate_times_profile():
@@ -79,7 +78,7 @@ def test_false_alarms_on_a_flat_profile_match_the_design():
     h = math.log(40.0)  # false_alarm_every = 40 windows, so that false alarms are common enough to count
     exact = exact_alarm_probability(mu, shift, h, n)
     assert exact <= n * math.exp(-h)
-    rng = np.random.default_rng(2024 + seed_offset())
+    rng = np.random.default_rng(seed(2024))
     alarms = 0
     for _ in range(runs):
         a = _flat(mu, shift, h)
@@ -87,8 +86,7 @@ def test_false_alarms_on_a_flat_profile_match_the_design():
         for i, c in enumerate(counts):
             a.update(60.0 * (i + 1), int(c))
         alarms += a.first_raised is not None
-    p = stats.binomtest(alarms, runs, exact).pvalue
-    assert p > ALPHA, f"{alarms}/{runs} runs alarmed; exact law {exact:.4f} (p = {p:.2g})"
+    assert_binomial(alarms, runs, exact, "runs with a false alarm")
 
 
 def fluid_delay(base: float, rise: float, start: float, over: float, shift: float, h: float) -> float:
@@ -103,7 +101,9 @@ def fluid_delay(base: float, rise: float, start: float, over: float, shift: floa
 
 def test_alarm_fires_near_the_fluid_delay_on_a_ramp():
     """A complaint rate creeping from 24/h to 72/h over 6 hours (the Amazon case's weak signal):
-    the mean delay is within 10% of the fluid delay, and over 92.5% of runs alarm by 1.3× it."""
+    the mean delay is within 15% of the fluid delay, and over 92.5% of runs alarm by 1.4× it.
+    (Measured over 5,000 runs: mean 181 min against a fluid 188; 2.4% later than 1.3×, 0.2% than
+    1.5×; so both margins are over 5 standard deviations of their spread in 200 runs.)"""
     base, rise, start, over, iv = 24 / 60, 2.0, 60.0, 360.0, 15.0
     m = Monitoring()
     h = m.threshold
@@ -114,7 +114,7 @@ def test_alarm_fires_near_the_fluid_delay_on_a_ramp():
         x = min(max(0.0, u - start), over)
         return u + rise * (x * x / (2 * over) + max(0.0, u - start - over))
 
-    rng = np.random.default_rng(99 + seed_offset())
+    rng = np.random.default_rng(seed(99))
     delays = []
     for _ in range(200):
         a = ArrivalAlarm(Forecast(arr), iv, m.shift, h)
@@ -125,8 +125,8 @@ def test_alarm_fires_near_the_fluid_delay_on_a_ramp():
             a.update(t, c)
         delays.append(a.first_raised - start)
     d = np.array(delays)
-    assert abs(d.mean() - td) < 0.10 * td, (d.mean(), td)
-    assert np.mean(d <= 1.3 * td) >= 0.925, np.quantile(d, [0.5, 0.9, 0.99])
+    assert abs(d.mean() - td) < 0.15 * td, (d.mean(), td)
+    assert np.mean(d <= 1.4 * td) >= 0.925, np.quantile(d, [0.5, 0.9, 0.99])
 
 
 def test_alarm_view_reports_the_last_window():

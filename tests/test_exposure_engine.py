@@ -2,7 +2,8 @@
 parts, the snapshot, the condition names, determinism and common random numbers across
 decisions, and ramps against their arrival law.
 
-Four statistical checks at level 1e-3 each; ``CRISISSIM_SEED_OFFSET`` shifts their seeds.
+Three statistical checks (exact binomial, Kolmogorov-Smirnov, Poisson) take their share of the
+suite's false-alarm budget (``tests/stats_budget.py``); their seeds move with the seed offset.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from crisissim.engine.crisis import fire_time, happens
 from crisissim.engine.ledger import LOSS_PARTS
 from crisissim.scenario import load_scenario
 from crisissim.scenario.schema import Scenario
-from engine_helpers import seed_offset
+from stats_budget import assert_binomial, assert_ks, assert_poisson, seeds
 
 DATA = Path(__file__).parent / "data"
-ALPHA = 1e-3
 
 
 def case(**edits) -> Scenario:
@@ -168,10 +168,10 @@ def test_random_inject_chance_and_time_are_drawn_per_seed_not_per_branch():
         assert firing["recall"] == firing["wait"]
         assert firing["wait"] == ([pytest.approx(fire_time(inj, s))] if happens(inj, s) else [])
     # the law of the draws: a fair coin, and a uniform time between 2h and 10h
-    seeds = [2000 + seed_offset() + k for k in range(400)]
-    happened = [s for s in seeds if happens(inj, s)]
-    assert stats.binomtest(len(happened), len(seeds), 0.5).pvalue > ALPHA
-    assert stats.kstest([fire_time(inj, s) for s in happened], stats.uniform(120, 480).cdf).pvalue > ALPHA
+    drawn = seeds(400, 2000)
+    happened = [s for s in drawn if happens(inj, s)]
+    assert_binomial(len(happened), len(drawn), 0.5, "runs in which the inject happens")
+    assert_ks([fire_time(inj, s) for s in happened], stats.uniform(120, 480).cdf, "random inject times")
 
 
 def test_ramp_raises_arrivals_by_its_integral():
@@ -181,12 +181,10 @@ def test_ramp_raises_arrivals_by_its_integral():
     base = 40 / 60
     expected = base * (720 + 2 * (240 / 2 + 360))  # 2h flat, a 4h climb (area 2·240/2), 6h at 3×
     total = 0
-    for k in range(30):
-        c = Simulation(sc, 300 + seed_offset() + k).result().to_dict()["contacts"]
+    for s in seeds(30, 300):
+        c = Simulation(sc, s).result().to_dict()["contacts"]
         total += c["arrived"] - c["repeat"]  # first contacts (repeats come back after unresolved ones)
-    mean = 30 * expected
-    p = 2 * min(stats.poisson.cdf(total, mean), stats.poisson.sf(total - 1, mean))
-    assert p > ALPHA, (total, mean)
+    assert_poisson(total, 30 * expected, "first contacts under a ramp in 30 runs")
 
 
 def test_ramp_ends_with_its_duration():

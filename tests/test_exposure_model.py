@@ -1,8 +1,8 @@
 """Exposures: the fluid of exposed units against its ODE, retrieval curves, the tail formula,
 and incidents against their Poisson law (counts, and time-rescaled gaps).
 
-Statistical checks use exact tests at level 1e-3 each (five of them here), so this file's
-false-alarm rate stays under 0.5%; ``CRISISSIM_SEED_OFFSET`` shifts every seed to prove it.
+Statistical checks (exact Poisson, Kolmogorov-Smirnov, t) take their share of the suite's
+false-alarm budget (``tests/stats_budget.py``); their seeds move with the seed offset.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from scipy import integrate, stats
 from crisissim.engine.exposure import ExposureState, decay, phi1, phi2
 from crisissim.engine.incidents import Incidents
 from crisissim.scenario.exposures import Exposure
-from engine_helpers import seed_offset
-
-ALPHA = 1e-3
+from stats_budget import assert_ks, assert_mean, assert_poisson, seed, seeds
 
 
 def exposure(units=10_000, reachable=1.0, horizon="30d", **kinds) -> Exposure:
@@ -39,12 +37,14 @@ class Scn:
 class Hooks:
     def __init__(self):
         self.booked: dict[str, float] = {}
+        self.entries: list[tuple[str, float]] = []
         self.rep = 0.0
         self.fired: list[str] = []
         self.logged: list[tuple] = []
 
     def book(self, part, amount):
         self.booked[part] = self.booked.get(part, 0.0) + amount
+        self.entries.append((part, amount))
 
     def shift_reputation(self, delta):
         self.rep += delta
@@ -217,19 +217,15 @@ def _start(inc):
 
 
 def test_incident_counts_follow_the_hazard():
-    """The total count over 40 independent runs is Poisson with mean 40 × g·∫N (exact test)."""
+    """The total count over 40 independent runs is Poisson with mean 40 × g·∫N (exact test; the law
+    of the times themselves is the next test's)."""
     scn = _decaying_case(hazard=0.03)
     counts = []
-    for rep in range(40):
-        inc, _ = run(scn, 10_000 + seed_offset() + rep, 720.0, [(0.0, _start)])
+    for s in seeds(40, 10_000):
+        inc, _ = run(scn, s, 720.0, [(0.0, _start)])
         counts.append(inc.incident_count("cancel"))
     expected = _mass(scn, inc.states["stuck"], 720.0)
-    total, mean = sum(counts), 40 * expected
-    p = 2 * min(stats.poisson.cdf(total, mean), stats.poisson.sf(total - 1, mean))
-    assert p > ALPHA, f"{total} incidents in 40 runs against a Poisson mean of {mean:.1f} (p = {p:.2g})"
-    # over-dispersion: the index of dispersion of per-run counts is χ²(39) under a Poisson law
-    d = float(np.var(counts, ddof=1) * 39 / np.mean(counts))
-    assert stats.chi2.ppf(ALPHA / 2, 39) < d < stats.chi2.ppf(1 - ALPHA / 2, 39), d
+    assert_poisson(sum(counts), 40 * expected, "incidents in 40 runs")
 
 
 def test_rescaled_gaps_are_unit_exponential():
@@ -238,7 +234,7 @@ def test_rescaled_gaps_are_unit_exponential():
     times = []
     env = simpy.Environment()
     hooks = Hooks()
-    inc = incidents(env, scn, 77 + seed_offset(), hooks)
+    inc = incidents(env, scn, seed(77), hooks)
     _start(inc)
     st = inc.states["stuck"]
     orig = inc._incident
@@ -253,19 +249,17 @@ def test_rescaled_gaps_are_unit_exponential():
     lam = [_mass(scn, st, t) for t in times]
     gaps = np.diff([0.0, *lam])
     assert len(gaps) > 500
-    assert stats.kstest(gaps, "expon").pvalue > ALPHA
+    assert_ks(gaps, stats.expon.cdf, "time-rescaled gaps between incidents")
 
 
 def test_costs_come_from_the_kind_distribution():
     scn = _decaying_case(hazard=2.0)
-    costs, n = 0.0, 0
-    for rep in range(4):
-        inc, hooks = run(scn, 500 + seed_offset() + rep, 720.0, [(0.0, _start)])
-        costs += hooks.booked["incidents"]
-        n += inc.incident_count()
-    # gamma(mean 180, cv 0.5): the mean of n draws has sd 90/√n
-    z = (costs / n - 180.0) / (90.0 / math.sqrt(n))
-    assert abs(z) < stats.norm.ppf(1 - ALPHA / 2), z
+    costs = []
+    for s in seeds(4, 500):
+        inc, hooks = run(scn, s, 720.0, [(0.0, _start)])
+        costs += [amount for part, amount in hooks.entries if part == "incidents"]
+        assert len(costs) and hooks.booked["incidents"] == pytest.approx(inc.states["stuck"].costs["cancel"])
+    assert_mean(costs, 180.0, "incident cost (gamma, mean 180)")
 
 
 def test_common_random_numbers_across_a_decision():

@@ -6,7 +6,8 @@ its YAML position; a contact type no pool serves is a warning, not an error.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as _field
 from typing import Any
 
 from crisissim.scenario.condition import ConditionError, Names, parse_condition
@@ -25,7 +26,7 @@ class Known:
     pools: frozenset
     injects: frozenset
     options: dict  # decision index (as located) -> option ids, or None when unknown
-    exposures: dict = field(default_factory=dict)  # exposure -> its incident kinds (effects check against it)
+    exposures: dict = _field(default_factory=dict)  # exposure -> its incident kinds (effects check against it)
     fires: frozenset = frozenset()  # injects named by an incident's fires
     untimed: frozenset = frozenset()  # injects written with neither at nor when
 
