@@ -12,13 +12,13 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crisissim.engine.ledger import LOSS_PARTS
 from crisissim.fileio import write_atomic
 
 if TYPE_CHECKING:
     from crisissim.study.run import StudyResult
 
-PARTS = ("loss_churn_clv", "loss_acquisition", "loss_compensation", "loss_staff_regular", "loss_staff_overtime",
-         "loss_actions")
+PARTS = tuple(f"loss_{part}" for part in LOSS_PARTS)
 
 
 def _series(result: "StudyResult") -> tuple[str, list[tuple[str, list[float], list[dict[str, Any]]]]]:

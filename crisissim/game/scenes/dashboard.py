@@ -83,7 +83,7 @@ class DashboardScene(Scene):
     def _take(self, e: dict) -> None:
         k = e["kind"]
         w = self.app.words
-        if k in ("inject", "card_shown", "decision", "action"):
+        if k in ("inject", "card_shown", "decision", "action", "incident", "exposure_open"):
             self.events.append(e)
         elif k in ("effect_start", "effect_end") and not e["source"].startswith("inject:"):
             key = (e["t"], k, e["source"])

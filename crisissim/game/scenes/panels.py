@@ -382,6 +382,9 @@ def _loss(dash, surface, s, rect) -> None:
         (w("loss.staff"), L.get("staff_regular", 0) + L.get("staff_overtime", 0)),
         (w("loss.actions"), L.get("actions", 0)),
     ]
+    operational = sum(L.get(k, 0) for k in ("incidents", "retrieval", "fines", "exposure_tail"))
+    if operational:  # exposures: incident claims, units taken back, fines and (at the end) the tail
+        parts.append((w("loss.operational"), operational))
     room = inner.bottom - y
     shown = max(0, min(len(parts), (room - 70) // (lh + 1)))  # the chart first, then as many parts as fit
     parts = parts[:shown]
@@ -459,6 +462,15 @@ def event_line(dash, e: dict) -> tuple[str, tuple, str]:
         spec = dash.action_specs.get(e["id"])
         cost = f" · {money(e['cost'], cur)}" if e.get("cost") else ""
         return f"✓ {w.of(spec.label) if spec else e['id']}{cost}", theme.GOOD, ""
+    if k in ("incident", "exposure_open"):
+        ex = dash.sc.exposures.get(e["exposure"])
+        if k == "exposure_open":
+            what = w.of(ex.label) if ex is not None and ex.label else e["exposure"]
+            unit = w.of(ex.unit) if ex is not None else ""
+            return "▲ " + w("events.exposure_open", what=what, units=f"{e['units']:,}", unit=unit), theme.BAD, ""
+        inc = ex.incidents.get(e["incident"]) if ex is not None else None
+        what = w.of(inc.label) if inc is not None and inc.label else e["incident"]
+        return "! " + w("events.incident", what=what, cost=money(e["cost"], cur)), theme.BAD, ""
     spec = dash.spec_of(e["source"])
     label = w.of(spec.label) if spec is not None else e["source"]
     key = "events.effect_start" if k == "effect_start" else "events.effect_end"
