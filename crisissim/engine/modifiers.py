@@ -86,7 +86,10 @@ class Modifiers:
     def surge_bound(self, i: int, now: float) -> float:
         """The most :meth:`surge` can be from ``now`` until the next change: surges only decay,
         ramps climb at most to their peak."""
-        return self.surge(i, now) + sum(peak - _ramp(now, t0, peak, over) for t0, peak, over in self.ramps[i].values())
+        bound = self.surge(i, now)
+        if self.ramps[i]:
+            bound += sum(peak - _ramp(now, t0, peak, over) for t0, peak, over in self.ramps[i].values())
+        return bound
 
     def surge(self, i: int, now: float) -> float:
         """Extra arrivals of type ``i`` at ``now`` as a multiple of its base rate (surges and ramps)."""

@@ -1,7 +1,8 @@
 """Early warning: every contact type's arrivals watched against the planner's forecast.
 
 The forecast of a contact type is what its ``arrival`` says with no crisis: rate ×
-profile (no surges, ramps, rate effects or word of mouth). Each ``interval`` the new
+profile (no surges, ramps, rate effects, word of mouth or social self-excitation, so
+unanswered posts breeding posts on a social type count as a signal too). Each ``interval`` the new
 contacts of the type (first contacts, self-service ones included; no repeats or
 redials) are counted and fed to a one-sided Poisson CUSUM tuned to a rise of ``shift``
 × the forecast (Lucas 1985): with X the count and μ₀ the forecast count of the interval,
@@ -28,7 +29,7 @@ from crisissim.scenario.units import Duration
 
 class Monitoring(BaseModel):
     """Early-warning alarms on every contact type's arrival rate, a Poisson CUSUM against the planner's
-    forecast (rate × profile, no crisis). Every ``interval`` the new contacts X of the type are counted
+    forecast (rate × profile: no crisis, and no posts breeding posts on social types). Every ``interval`` the new contacts X of the type are counted
     against the forecast count μ₀: S ← max(0, S + X·ln(shift) − (shift − 1)·μ₀); the alarm is raised while
     S ≥ h = ln(false_alarm_every / interval) (``alarm.TYPE`` in conditions; the snapshot shows S, h and
     observed against forecast rates). With no crisis, the chance of a false alarm within n intervals is at
