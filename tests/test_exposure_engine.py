@@ -38,8 +38,8 @@ def case(**edits) -> Scenario:
 
 
 def always(option: str):
-    """Take ``option`` on the recall card, the default on any other."""
-    return lambda snap, card: option if card.id == "recall" else card.default
+    """Take ``option`` on the recall (or carrier) card, the default on any other."""
+    return lambda snap, card: option if card.id in ("recall", "carrier") else card.default
 
 
 def test_loss_parts_and_totals():
@@ -195,3 +195,24 @@ def test_ramp_ends_with_its_duration():
     arr = np.asarray(res.intervals["offered"])  # 30-minute intervals
     assert arr[8:].mean() < 2 * 20  # back to the base 20 per half hour after 3h
     assert arr[4:6].mean() > 3 * 20  # at the top of the ramp
+
+
+def test_switching_carrier_pays_only_if_the_hub_stays_down():
+    """A card whose better answer depends on what the trainee will see: with the hub repaired
+    within 4 hours waiting wins by about the switch's price; with it still down at 12h switching
+    saves the refunds of thousands of stuck orders. Same random repair time in both branches."""
+    sc = load_scenario(DATA / "carrier.yaml")
+    repaired = sc.injects[1]
+    early = late = 0
+    for s in range(20):
+        t = fire_time(repaired, s)
+        if 240 < t < 720:
+            continue  # in between, the answer depends on how late
+        loss = {o: Simulation(sc, s, always(o)).result().to_dict()["total_loss"] for o in ("switch", "wait")}
+        if t <= 240:
+            early += 1
+            assert loss["wait"] + 90_000 < loss["switch"], (s, t, loss)
+        else:
+            late += 1
+            assert loss["switch"] + 500_000 < loss["wait"], (s, t, loss)
+    assert early >= 2 and late >= 8

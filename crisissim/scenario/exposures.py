@@ -110,7 +110,9 @@ class Exposure(_Part):
     ``incidents`` (each incident's cost), ``retrieval`` (units back × ``unit_cost``) and
     ``exposure_tail``: after the run, with no more inflow and each retrieval and hazard factor
     in force until its own end, the expected cost over ``horizon`` of Σ_k mean cost_k·g_k·∫N
-    plus unit_cost·r·∫R. Worked example: 9,700 kettles still out at the end, no recall, injury
+    plus unit_cost·r·∫R. The tail knows nothing of events after the run: an exposure that would
+    resolve by itself (parcels delivered once the hub is back) needs a slow ``retrieve`` from its
+    start, or the tail counts it as stuck for the whole horizon. Worked example: 9,700 kettles still out at the end, no recall, injury
     hazard 1e-4 a day at a mean cost of 40,000: over 30 days about 9,700 × 1e-4 × 30 ≈ 29
     injuries, a tail of about 1.2 million; a recall with a 3-day half-life reaching 80% of
     them leaves about a third of that in injuries (the fifth out of reach stays), but pays unit_cost
