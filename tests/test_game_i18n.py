@@ -88,3 +88,10 @@ def test_the_bundled_font_has_every_glyph():
     missing = {c for s in strings for c in missing_glyphs(s)}
     assert missing == set()
     assert missing_glyphs("✗⚠") == {"✗", "⚠"}  # the check can fail: these two are not in the font
+
+
+def test_play_rejects_an_unknown_language(capsys):
+    from crisissim.cli import main
+
+    assert main(["play", "--lang", "fr"]) == 2
+    assert capsys.readouterr().err.strip() == "crisissim: error: --lang: expected en or zh, got 'fr'"

@@ -184,3 +184,19 @@ def test_language_switch_changes_every_word(tmp_path):
     assert app.words.of(dash.sc.meta.title) == "电水壶召回"
     press(app, "l")
     assert app.words.lang == "en"
+
+
+def test_holding_enter_on_the_debrief_does_not_start_a_new_run(tmp_path, crowded):
+    app = make_app(tmp_path, file=crowded, speed=200.0)
+    dash = start_run(app)
+    dash.session.sim.run_until(dash.session.sim.duration)
+    dash.clock.refresh()
+    run_until(app, lambda: isinstance(app.stack.top, DebriefScene))
+    down = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="")
+    for _ in range(10):  # the first press and the key repeats of holding it
+        app.handle_event(down)
+    assert isinstance(app.stack.top, MenuScene)  # back at the menu, no briefing opened, no run started
+    assert app.session is None
+    app.handle_event(pygame.event.Event(pygame.KEYUP, key=pygame.K_RETURN, mod=0))
+    press(app, "return")  # a new press opens the briefing
+    assert isinstance(app.stack.top, BriefingScene)

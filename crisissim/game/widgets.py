@@ -173,13 +173,15 @@ class Chart:
             text(img, fonts, label, (lx, plot.bottom + 1), small, theme.FAINT, "midtop")
         for value, label in y_labels:
             text(img, fonts, label, (plot.x + 4, int(py(value)) - 1), small, theme.FAINT, "bottomleft")
-        for value, gcolour, label in guides:
+        for i, (value, gcolour, label) in enumerate(guides):
             y = int(py(value))
             dashed(img, gcolour, (plot.x + 2, y), (plot.right - 2, y), width=2)
-            if label:
+            if label:  # alternate sides so that two close lines keep both labels readable
                 below = y - fh < plot.y  # no room above the line: write under it
-                text(img, fonts, label, (plot.right - 4, y + 2 if below else y - 1), small, gcolour,
-                     "topright" if below else "bottomright")
+                side = "right" if i % 2 == 0 else "left"
+                x = plot.right - 4 if side == "right" else plot.x + 4
+                text(img, fonts, label, (x, y + 2 if below else y - 1), small, gcolour,
+                     ("top" if below else "bottom") + side)
         if len(points) >= 2:
             pts = [(px(t), py(v)) for t, v in points]
             pygame.draw.lines(img, colour, False, pts, 2)
