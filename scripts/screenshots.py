@@ -4,7 +4,8 @@
                                   [--langs en,zh] [--scenario scenarios/product-recall.yaml] [--seed 42]
 
 Plays the scenario as a trainee would (pygame events into the app, fixed time steps):
-menu, briefing, dashboard early, two decision cards open at once, the confirmation of a
+menu, briefing, dashboard early, two decision cards open at once (and folded away to look at the
+dashboard), the confirmation of a
 costly option, the help overlay, the dashboard in mid-crisis with actions on their way
 (an action's tooltip, the focus-lost pause), the debrief. Runs without a display
 (SDL's dummy driver) unless DISPLAY is set; the PNGs are what the window would show.
@@ -83,6 +84,9 @@ def play(scenario: Path, seed: int, size: tuple[int, int], lang: str, out: Path)
     card = app.stack.top
     until(app, lambda: len(card.open_cards()) >= 2)
     shoot(app, surface, out, f"{tag}-04-cards", shots)
+    press(app, "v")
+    shoot(app, surface, out, f"{tag}-04b-cards-folded", shots)
+    press(app, "v")
     costly = next(i for i, o in enumerate(card.options()) if o.cost >= 100_000)
     press(app, "abcde"[costly])
     assert isinstance(app.stack.top, ConfirmScene)

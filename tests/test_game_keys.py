@@ -63,6 +63,10 @@ def all_scenes(app, tmp_path, crowded_path):
         card = run_until_card(a)
         run_until(a, lambda: len(card.open_cards()) >= 2 or a.stack.top is not card, 20_000)
         out.append((f"card {p.name}", card))
+        press(a, "v")
+        out.append((f"card folded {p.name}", card))
+        assert clashes(a.global_bindings() + card.bindings()) == []
+        press(a, "v")
         press(a, "escape")
         out.append((f"confirm {p.name}", a.stack.top))
         press(a, "escape")
@@ -200,3 +204,26 @@ def test_holding_enter_on_the_debrief_does_not_start_a_new_run(tmp_path, crowded
     app.handle_event(pygame.event.Event(pygame.KEYUP, key=pygame.K_RETURN, mod=0))
     press(app, "return")  # a new press opens the briefing
     assert isinstance(app.stack.top, BriefingScene)
+
+
+def test_cards_fold_away_to_look_at_the_dashboard(tmp_path):
+    app = make_app(tmp_path, speed=20.0)
+    dash = start_run(app)
+    card = run_until_card(app)
+    press(app, "v")
+    assert card.minimised and app.stack.top is card
+    assert not [b for b in card.bindings() if b.help == "key.card_option"]  # no choosing what is not shown
+    press(app, "a")
+    assert dash.session.decisions == []
+    folded, alone = pygame.Surface((1280, 720)), pygame.Surface((1280, 720))
+    app.draw(folded)
+    dash.draw(alone)
+    points = [(x, y) for x in range(20, 1280, 97) for y in range(20, card.strip().y, 53)]
+    assert all(folded.get_at(p) == alone.get_at(p) for p in points)  # the dashboard as it is, not veiled
+    t0 = dash.clock.snap.time
+    app.update(TICK)
+    assert dash.clock.snap.time > t0  # the countdowns run on
+    app.handle_event(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=card.strip().center))
+    assert not card.minimised
+    app.draw(folded)
+    assert sum(folded.get_at(p) != alone.get_at(p) for p in points) > len(points) // 2  # veiled and covered again

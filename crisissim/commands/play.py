@@ -29,7 +29,8 @@ def register(app: typer.Typer) -> None:
         speed: float = typer.Option(2.0, "--speed", help="Simulated minutes per real second at 1× (2×, 4× in the game)."),
         save: Optional[Path] = typer.Option(None, "--save", help="Save file (default ~/.crisissim/saves/<id>-<seed>-<time>.json)."),
         windowed: Optional[str] = typer.Option(None, "--windowed", help="Window size WxH (default 1280x720, resizable)."),
-        lang: str = typer.Option("en", "--lang", help="Language of the game: en or zh (L switches in the game)."),
+        lang: Optional[str] = typer.Option(None, "--lang", help="Language of the game: en or zh (default: the scenario's "
+                                           "meta.language if it is one of them, else en; L switches in the game)."),
     ) -> None:
         """Play a scenario: live dashboard, decision cards, debrief; the run is saved for replay."""
         from crisissim.game import GameUnavailable, load_pygame
@@ -40,21 +41,23 @@ def register(app: typer.Typer) -> None:
             size = _size(windowed) if windowed is not None else (1280, 720)
         except ValueError as e:
             raise fail(f"--windowed: {e}", 2)
-        if lang not in ("en", "zh"):
+        if lang is not None and lang not in ("en", "zh"):
             raise fail(f"--lang: expected en or zh, got {lang!r}", 2)
         if file is not None:
             from crisissim.scenario import ScenarioError, load_scenario
 
             try:
-                load_scenario(file)
+                sc = load_scenario(file)
             except ScenarioError as e:
                 typer.echo(str(e), err=True)
                 raise typer.Exit(1)
+            if lang is None and sc.meta.language in ("en", "zh"):
+                lang = sc.meta.language
         try:
             load_pygame()
         except GameUnavailable as e:
             raise fail(str(e), 1)
         from crisissim.game.app import Options, run
 
-        rc = run(Options(file=file, seed=seed, speed=speed, save=save, size=size, lang=lang))
+        rc = run(Options(file=file, seed=seed, speed=speed, save=save, size=size, lang=lang or "en"))
         raise typer.Exit(rc)

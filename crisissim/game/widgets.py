@@ -173,15 +173,19 @@ class Chart:
             text(img, fonts, label, (lx, plot.bottom + 1), small, theme.FAINT, "midtop")
         for value, label in y_labels:
             text(img, fonts, label, (plot.x + 4, int(py(value)) - 1), small, theme.FAINT, "bottomleft")
-        for i, (value, gcolour, label) in enumerate(guides):
+        placed: list = []
+        for value, gcolour, label in guides:
             y = int(py(value))
             dashed(img, gcolour, (plot.x + 2, y), (plot.right - 2, y), width=2)
-            if label:  # alternate sides so that two close lines keep both labels readable
-                below = y - fh < plot.y  # no room above the line: write under it
-                side = "right" if i % 2 == 0 else "left"
-                x = plot.right - 4 if side == "right" else plot.x + 4
-                text(img, fonts, label, (x, y + 2 if below else y - 1), small, gcolour,
-                     ("top" if below else "bottom") + side)
+            if not label or plot.height < 3 * fh:  # too low a chart: the panel's title names the lines
+                continue
+            lw = fonts.get(small).size(label)[0]
+            above = pygame.Rect(plot.right - 4 - lw, y - 1 - fh, lw, fh)
+            below = pygame.Rect(plot.right - 4 - lw, y + 2, lw, fh)
+            # above the line unless that leaves the plot or covers a label already written
+            spot = above if above.top >= plot.y and not any(above.colliderect(r) for r in placed) else below
+            placed.append(spot)
+            text(img, fonts, label, spot.topleft, small, gcolour)
         if len(points) >= 2:
             pts = [(px(t), py(v)) for t, v in points]
             pygame.draw.lines(img, colour, False, pts, 2)

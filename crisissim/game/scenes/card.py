@@ -54,6 +54,7 @@ class CardScene(Scene):
         self.clock = TimeOfDay(sc.meta.start)
         self._orders: dict[str, list] = {}
         self.closed = False
+        self.minimised = False
         open_now = self.open_cards()
         self.card_id = card_id if card_id is not None else (open_now[0].id if open_now else None)
 
@@ -83,9 +84,10 @@ class CardScene(Scene):
     # ------------------------------------------------------------- keys
     def bindings(self) -> list[Binding]:
         c = self.session.clock
-        n = len(self.options()) if self.card_id else 0
-        return [
-            Binding(tuple(LETTERS[:n].lower()), self.choose_index, "key.card_option", keys=f"A–{LETTERS[n - 1]}" if n else ""),
+        n = len(self.options()) if self.card_id and not self.minimised else 0
+        out = [Binding(tuple(LETTERS[:n].lower()), self.choose_index, "key.card_option", keys=f"A–{LETTERS[n - 1]}")] if n else []
+        return out + [
+            Binding(("v",), lambda i: self.toggle_view(), "key.card_view"),
             Binding(("tab", "right"), lambda i: self.switch(+1), "key.card_next"),
             Binding(("shift+tab", "left"), lambda i: self.switch(-1), "key.card_previous"),
             Binding(("space",), lambda i: c.toggle_pause(), "key.pause"),
@@ -93,6 +95,10 @@ class CardScene(Scene):
                     keys="1 / 2 / 3"),
             Binding(("escape",), lambda i: self.dashboard.ask_leave(), "key.leave"),
         ]
+
+    def toggle_view(self) -> None:
+        """Fold the cards into a strip to look at the dashboard (the countdowns go on), or unfold them."""
+        self.minimised = not self.minimised
 
     def switch(self, d: int) -> None:
         cards = self.open_cards()
@@ -211,6 +217,10 @@ class CardScene(Scene):
     def handle_event(self, event) -> None:
         if event.type != pygame.MOUSEBUTTONDOWN or event.button != 1 or self.card_id is None:
             return
+        if self.minimised:
+            if self.strip().collidepoint(event.pos):
+                self.toggle_view()
+            return
         lay = self.layout()
         for rect, card in self.tab_rects(lay):
             if rect.collidepoint(event.pos):
@@ -222,10 +232,36 @@ class CardScene(Scene):
                 return
 
     # -------------------------------------------------------------- draw
+    def strip(self) -> pygame.Rect:
+        """Where the folded cards sit: a strip along the bottom of the window."""
+        f = self.app.fonts
+        g = Grid(self.app.size)
+        h = f.get(15).get_linesize() + 16
+        return pygame.Rect(8, g.h - h - 8, g.w - 16, h)
+
+    def _draw_strip(self, surface) -> None:
+        f = self.app.fonts
+        w = self.app.words
+        now = self.session.clock.snap.time
+        r = self.strip()
+        pygame.draw.rect(surface, theme.BUTTON_ON, r, border_radius=8)
+        pygame.draw.rect(surface, theme.ACCENT, r, 2, border_radius=8)
+        cards = self.open_cards()
+        parts = [f"{i + 1}. {w.of(self.specs[c.id].title)} {countdown(c.deadline - now)}" for i, c in enumerate(cards)]
+        hint = w("card.folded_hint")
+        hw = f.get(14).size(hint)[0]
+        text(surface, f, hint, (r.right - 12, r.centery), 14, theme.TEXT, "midright")
+        text(surface, f, "◆ " + w("card.folded", n=len(cards)) + " · " + " · ".join(parts), (r.x + 12, r.centery), 15,
+             theme.TEXT, "midleft", width=r.width - hw - 40)
+
     def draw(self, surface) -> None:
-        veil(surface)
         if self.card_id is None or self.view is None:
+            veil(surface)
             return
+        if self.minimised:
+            self._draw_strip(surface)
+            return
+        veil(surface)
         f = self.app.fonts
         w = self.app.words
         s = self.session

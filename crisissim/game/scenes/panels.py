@@ -78,7 +78,7 @@ def layout(app) -> dict:
         return out
 
     service, queues, staff = split(x1, c1, (0.27, 0.43, 0.30))
-    rep, loss, actions = split(x2, c2, (0.28, 0.40, 0.32))
+    rep, loss, actions = split(x2, c2, (0.31, 0.38, 0.31))
     events, social = split(x3, c3, (0.46, 0.54))
     return {"grid": g, "top_h": top_h, "service": service, "queues": queues, "staff": staff, "reputation": rep,
             "loss": loss, "actions": actions, "events": events, "social": social}
@@ -334,7 +334,8 @@ def _reputation(dash, surface, s, rect) -> None:
     inner = panel(surface, f, rect, w("rep.title", floor=f"{floor:g}", base=f"{base:g}"), background=False)
     r = s.reputation
     state = reputation_state(r, floor)
-    nr = text(surface, f, f"{r:.1f}", (inner.x, inner.y), 30, theme.TEXT, bold=True)
+    big = 30 if inner.height > 8 * f.get(14).get_linesize() else 24
+    nr = text(surface, f, f"{r:.1f}", (inner.x, inner.y), big, theme.TEXT, bold=True)
     hist = dash.clock.history
     j = hist.index_before(s.time - TREND_MINUTES)
     d = r - hist.reputation[j] if len(hist) else 0.0
