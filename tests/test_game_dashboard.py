@@ -10,6 +10,8 @@ pygame = pytest.importorskip("pygame")
 
 from game_helpers import BUNDLED, RECALL, make_app, press, run_until, start_run  # noqa: E402
 
+from pathlib import Path  # noqa: E402
+
 from crisissim import Simulation, load_scenario  # noqa: E402
 from crisissim.game.clock import SKIP_STEP, TICK  # noqa: E402
 from crisissim.game.feed import Feed  # noqa: E402
@@ -153,3 +155,65 @@ def test_layouts_use_the_window_and_never_shrink_text(tmp_path, size, lang):
         assert surface.get_rect().contains(r), name
     for b in dash.top_buttons() + dash.action_buttons():
         assert surface.get_rect().contains(b.rect)
+
+
+STORM = """
+meta: {id: storm, title: Storm, duration: 6h, seed: 2, start: "09:00"}
+channels:
+  phone: {kind: sync, patience: {dist: exponential, mean: 3m}}
+contact_types:
+  calls: {channel: phone, label: Calls, arrival: {rate: 60, per: hour}, handle_time: {dist: exponential, mean: 2m}}
+pools:
+  agents: {size: 4, skills: [calls]}
+decisions:
+  - id: weather
+    title: Weather
+    at: 10m
+    deadline: 5m
+    default: storm
+    options:
+      - {id: calm, label: Calm}
+      - id: storm
+        label: Storm in 20 minutes
+        delay: 20m
+        effects: [{effect: surge, target: calls, peak: 3, half_life: 3h}]
+"""
+
+
+def test_an_early_warning_alarm_shows_in_events_queue_and_stops_a_skip(tmp_path):
+    path = tmp_path / "storm.yaml"
+    path.write_text(STORM)
+    app = make_app(tmp_path, file=path, speed=20.0)
+    dash = start_run(app)
+    card = run_until(app, lambda: isinstance(app.stack.top, CardScene)) or app.stack.top
+    press(app, "abcde"[[o.id for o in card.options()].index("storm")])
+    assert app.stack.top is dash and not dash.clock.snap.alarms["calls"].raised
+    press(app, "n")  # nothing is logged when the calls rise: only the alarm can stop the skip
+    run_until(app, lambda: not dash.clock.skipping)
+    snap = dash.clock.snap
+    alarm = snap.alarms["calls"]
+    assert alarm.raised and alarm.first_raised <= snap.time <= alarm.first_raised + SKIP_STEP + 1e-6
+    assert snap.time > 30.0 and not snap.finished
+    events = [e for e in dash.events if e["kind"] == "alarm"]
+    assert [e["type"] for e in events] == ["calls"] and events[0]["t"] == snap.time
+    ratio = alarm.observed_rate / alarm.expected_rate
+    assert dash.toast == f"Early warning: “Calls” arrivals at {ratio:.1f}× the forecast"
+    line, colour, _ = panels.event_line(dash, events[0])
+    assert line == f"▲ Early warning: Calls, {alarm.observed_rate:.0f} an hour against 60 forecast"
+    app.draw(pygame.Surface((1280, 720)))
+
+
+def test_exposures_get_a_panel_when_the_scenario_has_them(tmp_path):
+    exposure = Path(__file__).parent / "data" / "exposure.yaml"
+    app = make_app(tmp_path, file=exposure, speed=60.0, seed=7)
+    dash = start_run(app)
+    run_until(app, lambda: dash.clock.snap.time > 100 and app.stack.top is dash)
+    lay = panels.layout(app)
+    assert "exposures" in lay and lay["exposures"].bottom < lay["events"].top
+    assert dash.events[0]["kind"] == "exposure_open"
+    assert panels.event_line(dash, dash.events[0])[0] == "▲ Faulty kettles in homes: 10,000 kettles at risk"
+    surface = pygame.Surface((1280, 720))
+    app.draw(surface)
+    plain = make_app(tmp_path)
+    start_run(plain)
+    assert "exposures" not in panels.layout(plain)

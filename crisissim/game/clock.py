@@ -19,7 +19,12 @@ SPEEDS = (1, 2, 4)
 MAX_FRAME = 0.25  # real seconds of one frame counted at most (a stalled window does not fast-forward)
 SKIP_STEP = 1.0  # simulated minutes per step while skipping ahead
 SKIP_BUDGET = 0.006  # real seconds of skipping per frame (the window stays responsive)
-STOP_KINDS = frozenset({"inject", "card_shown", "alarm"})  # what ends a skip
+STOP_KINDS = frozenset({"inject", "card_shown", "alarm", "incident"})  # logged events that end a skip (and a raised alarm)
+
+
+def raised_alarms(snap) -> set[str]:
+    """Contact types whose early-warning alarm is raised in a snapshot."""
+    return {n for n, a in getattr(snap, "alarms", {}).items() if a.raised}
 
 
 class SimClock:
@@ -109,13 +114,14 @@ class SimClock:
         start = time.perf_counter()
         ran = 0
         cards = len(self.snap.open_cards)
+        alarms = raised_alarms(self.snap)
         while True:
             self.advance(SKIP_STEP)
             ran += 1
             new = self.sim.events_since(self._skip_from)
             self._skip_from += len(new)
             if (self.snap.finished or len(self.snap.open_cards) > cards
-                    or any(e["kind"] in STOP_KINDS for e in new)):
+                    or any(e["kind"] in STOP_KINDS for e in new) or raised_alarms(self.snap) - alarms):
                 self.skipping = False
                 self.acc = 0.0
                 break

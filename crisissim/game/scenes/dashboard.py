@@ -12,13 +12,14 @@ from __future__ import annotations
 import pygame
 
 from crisissim.engine import DecisionError
-from crisissim.game.clock import SPEEDS
+from crisissim.game.clock import SPEEDS, raised_alarms
 from crisissim.game.costs import describe, estimate, resolved_per_hour
 from crisissim.game.feed import Feed
 from crisissim.game.fmt import TimeOfDay
 from crisissim.game.keys import Binding
 from crisissim.game.pending import from_event
 from crisissim.game.scenes import panels
+from crisissim.game.scenes.panels import ratio_text
 from crisissim.game.stack import Scene
 from crisissim.game.widgets import Button, Chart
 
@@ -47,6 +48,7 @@ class DashboardScene(Scene):
         self.pending = []  # Pending uses of options and actions
         self.feed = Feed(sc, session.seed)
         self._seen = 0
+        self._alarms: set[str] = set()
         self._effects_seen: set[tuple] = set()
         self.toast = ""
         self._toast = None  # () -> str, re-read in the current language
@@ -75,6 +77,15 @@ class DashboardScene(Scene):
         for e in new:
             self._take(e)
         snap = self.clock.snap
+        raised = raised_alarms(snap)
+        for name in sorted(raised - self._alarms):  # an early warning: into the events, and said once
+            a = snap.alarms[name]
+            e = {"t": snap.time, "kind": "alarm", "type": name, "observed": a.observed_rate, "expected": a.expected_rate}
+            self.events.append(e)
+            w = self.app.words
+            label = self.sc.contact_types[name].label or name
+            self.say(lambda label=label, a=a: w("toast.alarm", type=w.of(label), ratio=ratio_text(a)))
+        self._alarms = raised
         self.feed.take_posts(snap.recent_posts)
         self.feed.take_replies(snap.time, self.clock.stats)
         now = snap.time

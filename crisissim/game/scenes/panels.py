@@ -20,6 +20,13 @@ ASA_WINDOW = 15.0  # minutes of answered contacts in "answer speed"
 
 
 # ------------------------------------------------------------------ states
+def ratio_text(alarm) -> str:
+    """An alarm's observed arrivals against the forecast, as ``2.3×``."""
+    if alarm.expected_rate <= 0:
+        return "∞×" if alarm.observed_rate > 0 else "–"
+    return f"{alarm.observed_rate / alarm.expected_rate:.1f}×"
+
+
 def queue_state(dash, name: str, longest: float) -> tuple[str, float, float]:
     """(state, good limit, bad limit) of a queue whose longest-waiting contact waited ``longest`` minutes.
 
@@ -79,9 +86,13 @@ def layout(app) -> dict:
 
     service, queues, staff = split(x1, c1, (0.27, 0.43, 0.30))
     rep, loss, actions = split(x2, c2, (0.31, 0.38, 0.31))
-    events, social = split(x3, c3, (0.46, 0.54))
-    return {"grid": g, "top_h": top_h, "service": service, "queues": queues, "staff": staff, "reputation": rep,
-            "loss": loss, "actions": actions, "events": events, "social": social}
+    out = {"grid": g, "top_h": top_h, "service": service, "queues": queues, "staff": staff, "reputation": rep,
+           "loss": loss, "actions": actions}
+    if app.session is not None and app.session.scenario.exposures:
+        out["exposures"], out["events"], out["social"] = split(x3, c3, (0.28, 0.32, 0.40))
+    else:
+        out["events"], out["social"] = split(x3, c3, (0.46, 0.54))
+    return out
 
 
 def top_buttons(dash) -> list[Button]:
@@ -165,8 +176,9 @@ def draw_dashboard(dash, surface) -> None:
     if dash.chrome is None or dash.chrome[0] != key:  # the background and the panels: drawn once per layout
         img = pygame.Surface(app.size)
         img.fill(theme.BG)
-        for name in PANELS:
-            panel(img, app.fonts, lay[name])
+        for name in PANELS + ("exposures",):
+            if name in lay:
+                panel(img, app.fonts, lay[name])
         dash.chrome = (key, img)
     surface.blit(dash.chrome[1], (0, 0))
     _top(dash, surface, s, lay)
@@ -176,6 +188,8 @@ def draw_dashboard(dash, surface) -> None:
     _reputation(dash, surface, s, lay["reputation"])
     _loss(dash, surface, s, lay["loss"])
     _actions(dash, surface, lay["actions"])
+    if "exposures" in lay:
+        _exposures(dash, surface, s, lay["exposures"])
     _events(dash, surface, s, lay["events"])
     _social(dash, surface, s, lay["social"])
     _tooltip(dash, surface)
@@ -291,7 +305,12 @@ def _queues(dash, surface, s, rect) -> None:
         y2 = y + lh
         ch = w.of(sc.channels[spec.channel].label) or spec.channel
         bx = inner.x + int(inner.width * 0.5)
-        text(surface, f, f"{what} · {ch}", (inner.x, y2), 13, theme.MUTED, width=bx - inner.x - 8)
+        alarm = s.alarms.get(n) if s.alarms else None
+        if alarm is not None and alarm.raised:
+            text(surface, f, "▲ " + w("queues.alarm", ratio=ratio_text(alarm)), (inner.x, y2), 13, theme.BAD,
+                 width=bx - inner.x - 8)
+        else:
+            text(surface, f, f"{what} · {ch}", (inner.x, y2), 13, theme.MUTED, width=bx - inner.x - 8)
         scale = bad * 1.5
         bar(surface, (bx, y2 + lh // 2 - 3, inner.right - bx, 7), longest / scale, theme.state_colour(state),
             marker=good / scale, marker_colour=theme.MUTED)
@@ -463,6 +482,10 @@ def event_line(dash, e: dict) -> tuple[str, tuple, str]:
         spec = dash.action_specs.get(e["id"])
         cost = f" · {money(e['cost'], cur)}" if e.get("cost") else ""
         return f"✓ {w.of(spec.label) if spec else e['id']}{cost}", theme.GOOD, ""
+    if k == "alarm":
+        label = dash.sc.contact_types[e["type"]].label or e["type"]
+        return "▲ " + w("events.alarm", type=w.of(label), observed=f"{e['observed']:.0f}", expected=f"{e['expected']:.0f}"), \
+            theme.BAD, ""
     if k in ("incident", "exposure_open"):
         ex = dash.sc.exposures.get(e["exposure"])
         if k == "exposure_open":
@@ -519,6 +542,51 @@ def _events(dash, surface, s, rect) -> None:
         if detail and y + lh <= inner.bottom:
             y = paragraph(surface, f, detail, (inner.x + tw, y, inner.width - tw, 2 * lh), 13, theme.MUTED, max_lines=2)
         y += 3
+
+
+def _exposures(dash, surface, s, rect) -> None:
+    """Units at risk, what brings them back, and the incidents so far (scenarios with exposures)."""
+    app = dash.app
+    f = app.fonts
+    w = app.words
+    cur = dash.sc.meta.currency
+    inner = panel(surface, f, rect, w("exposure.title"), background=False)
+    lh = f.get(13).get_linesize()
+    y = inner.y
+    views = s.exposures or {}
+    for name, spec in dash.sc.exposures.items():
+        if y + lh > inner.bottom:
+            break
+        v = views.get(name)
+        label = w.of(spec.label) or name
+        unit = w.of(spec.unit)
+        if v is None or not v.open:
+            text(surface, f, f"{label} · {w('exposure.not_open')}", (inner.x, y), 14, theme.MUTED, width=inner.width)
+            y += lh + 4
+            continue
+        r = text(surface, f, w("exposure.exposed", n=f"{v.exposed:,.0f}", unit=unit), (inner.right, y), 13,
+                 theme.WARN if v.exposed > 0 else theme.GOOD, "topright", width=inner.width // 2)
+        text(surface, f, label, (inner.x, y), 14, theme.TEXT, width=r.x - inner.x - 8)
+        y += lh + 2
+        if v.retrieved or v.retrieval_per_day:
+            line = w("exposure.retrieval", n=f"{v.retrieved:,.0f}", rate=f"{v.retrieval_per_day:.0%}",
+                     cost=money(v.retrieval_cost, cur))
+            state = "ok"
+        else:
+            line, state = w("exposure.no_retrieval"), "warn"
+        if y + lh <= inner.bottom:
+            state_tag(surface, f, state, line, (inner.x + 10, y), 13, width=inner.width - 10)
+            y += lh
+        for kind, ispec in spec.incidents.items():
+            if y + lh > inner.bottom:
+                break
+            n = v.incidents.get(kind, 0)
+            cost = v.incident_costs.get(kind, 0.0)
+            line = w("exposure.incidents", what=w.of(ispec.label) or kind, n=f"{n:,}", cost=money(cost, cur))
+            text(surface, f, ("✖ " if n else "· ") + line, (inner.x + 10, y), 13, theme.BAD if n else theme.MUTED,
+                 width=inner.width - 10)
+            y += lh
+        y += 6
 
 
 TONES = {"negative": ("▼", theme.BAD), "neutral": ("●", theme.MUTED), "positive": ("♥", theme.GOOD)}
