@@ -353,3 +353,13 @@ def test_the_documented_worked_example():
     assert tails[1]["total"] / tails[0]["total"] == pytest.approx(1 / 3, abs=0.03)
     doc = " ".join(Spec.__doc__.split())
     assert "≈ 29 injuries" in doc and "about a third" in doc
+
+
+def test_the_feed_lists_at_most_feed_limit_incidents_of_a_kind():
+    from crisissim.engine.incidents import FEED_LIMIT
+
+    kinds = {"claim": {"hazard": 2.0, "per": "hour", "cost": {"dist": "fixed", "value": 1}, "feed": True}}
+    inc, hooks = run(Scn(720.0, batch=exposure(units=1000, **kinds)), 1, 720.0)
+    assert inc.incident_count("claim") > FEED_LIMIT
+    assert len([1 for _, k, _ in hooks.logged if k == "incident"]) == FEED_LIMIT
+    assert hooks.booked["incidents"] == inc.incident_count("claim")

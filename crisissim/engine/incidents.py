@@ -20,6 +20,8 @@ from crisissim.engine.exposure import Hold, IncidentClock, ExposureState
 
 INF = math.inf
 TAIL_PART = "exposure_tail"
+FEED_LIMIT = 500
+"""Incidents of one kind logged to the event feed at most (all are counted): bounds the log's memory."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ class Incidents:
         self._schedule(st, kind, now)
         spec = st.spec.incidents[kind]
         self.book("incidents", cost)
-        if spec.shown:
+        if spec.shown and st.counts[kind] <= FEED_LIMIT:
             self.log(now, "incident", exposure=st.name, incident=kind, label=spec.label,
                            cost=round(cost, 4), count=st.counts[kind])
         if spec.reputation:

@@ -69,8 +69,9 @@ class Incident(_Part):
     fires: str | None = None
     """An inject fired by each incident of this kind, up to that inject's ``limit`` (e.g. a media story)."""
     feed: bool | None = None
-    """Show each incident in the event feed; default: only kinds with a reputation hit or a follow-on
-    inject, so that thousands of refunds do not flood the feed (all are counted either way)."""
+    """Show each incident in the event feed (the first 500 of the kind); default: only kinds with a
+    reputation hit or a follow-on inject, so that thousands of refunds do not flood the feed (all are
+    counted either way)."""
 
     @field_validator("cost")
     @classmethod
