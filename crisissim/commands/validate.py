@@ -18,6 +18,14 @@ def register(app: typer.Typer) -> None:
             sc, errors, warnings = validate_file(path)
             for p in warnings + errors:
                 typer.echo(str(p), err=True)
+            if sc is not None and (sc.lessons or sc.expert):
+                from crisissim.lessons import policy_problems
+
+                problems = policy_problems(sc, path.parent, missing_ok=True, source=str(path))
+                for line in problems:
+                    typer.echo(line, err=True)
+                if problems:
+                    sc = None
             if sc is None:
                 failed = True
                 continue

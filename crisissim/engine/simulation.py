@@ -173,11 +173,14 @@ class Simulation:
             self.sources[i].rebound()
 
     # ------------------------------------------------------------ the clock
-    def run_until(self, t: float) -> Snapshot:
-        """Advance the clock to ``t`` minutes (capped at the duration); return a snapshot."""
+    def run_until(self, t: float, stop_on_card: bool = False) -> Snapshot:
+        """Advance the clock to ``t`` minutes (capped at the duration); return a snapshot.
+
+        With ``stop_on_card``, stop earlier, at the moment a card opens that waits for the trainee."""
         if t < self.env.now:
             raise ValueError(f"cannot run back in time: now {self.env.now:g}, asked {t:g}")
-        self.clock.advance(t, stop_on_card=False)
+        if self.clock.advance(t, stop_on_card=stop_on_card):
+            return self.snapshot()
         if self.env.now >= self.duration:
             self._finish()
         return self.snapshot()

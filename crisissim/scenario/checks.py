@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as _field
+from pathlib import Path
 from typing import Any
 
 from crisissim.scenario.condition import ConditionError, Names, parse_condition
@@ -29,6 +30,7 @@ class Known:
     exposures: dict = _field(default_factory=dict)  # exposure -> its incident kinds (effects check against it)
     fires: frozenset = frozenset()  # injects named by an incident's fires
     untimed: frozenset = frozenset()  # injects written with neither at nor when
+    cards: dict = _field(default_factory=dict)  # card id -> option ids (as written)
 
     @property
     def all_fires_known(self) -> bool:
@@ -40,7 +42,8 @@ class Known:
                    frozenset(i.id for i in sc.injects), {},
                    {n: frozenset(e.incidents) for n, e in sc.exposures.items()},
                    frozenset(i.fires for e in sc.exposures.values() for i in e.incidents.values() if i.fires),
-                   frozenset(i.id for i in sc.injects if i.at is None and i.when is None))
+                   frozenset(i.id for i in sc.injects if i.at is None and i.when is None),
+                   {c.id: frozenset(o.id for o in c.options) for c in sc.decisions})
 
     @classmethod
     def raw(cls, data: Any) -> Known:
@@ -54,12 +57,14 @@ class Known:
             items = v if isinstance(v, list) else []
             return [x.get("id") if isinstance(x, dict) else None for x in items]
 
-        options = {}
+        options, by_id = {}, {}
         cards = data.get("decisions") if isinstance(data, dict) else None
         for i, card in enumerate(cards if isinstance(cards, list) else []):
             opts = card.get("options") if isinstance(card, dict) else None
             if isinstance(opts, list):
                 options[i] = frozenset(o.get("id") for o in opts if isinstance(o, dict) and isinstance(o.get("id"), str))
+                if isinstance(card.get("id"), str):
+                    by_id.setdefault(card["id"], options[i])
         exposures, fires = {}, set()
         raw = data.get("exposures") if isinstance(data, dict) else None
         for name, e in (raw.items() if isinstance(raw, dict) else ()):
@@ -73,7 +78,7 @@ class Known:
                             if isinstance(x, dict) and isinstance(x.get("id"), str) and "at" not in x and "when" not in x)
         return cls(keys("contact_types"), keys("channels"), keys("pools"),
                    frozenset(x for x in ids("injects") if isinstance(x, str)), options, exposures, frozenset(fires),
-                   untimed)
+                   untimed, by_id)
 
 
 class _Report:
@@ -107,6 +112,7 @@ def check_scenario(sc: Scenario, root: Node, known: Known | None = None,
     _ids(sc, r, k, to_original)
     _times(sc, r)
     _conditions(sc, r, k)
+    _lessons(sc, r, k)
     _social(sc, r)
     from crisissim.scenario.exposure_checks import check_exposures  # it builds on this module's helpers
 
@@ -234,6 +240,67 @@ def _conditions(sc: Scenario, r: _Report, k: Known) -> None:
                 node = r.add(loc, f"bad condition: {e}")
                 line, col = condition_position(node, x.when, e.offset)
                 r.problems[-1] = Problem(node.file, line, col, format_path(loc), f"bad condition: {e}")
+
+
+def _lessons(sc: Scenario, r: _Report, k: Known) -> None:
+    """Lessons and ``expert`` name cards, options, policies, metrics and conditions that exist."""
+    from crisissim.scenario.lessons import METRICS, check_policy, missing_policy
+
+    source = Path(r.root.file)
+    base = source.parent if source.is_file() else None
+
+    def policy(loc: tuple, spec: str) -> None:
+        if why := check_policy(spec, base):
+            r.add(loc, why)
+        elif why := missing_policy(spec, base):
+            r.add(loc, why, severity="warning")
+
+    if sc.expert is not None:
+        policy(("expert",), sc.expert)
+    names = Names(k.types, k.pools, k.injects)
+    seen: dict[str, int] = {}
+    branches: dict[str, list[int]] = {}
+    for i, lesson in enumerate(sc.lessons):
+        loc = ("lessons", i)
+        if lesson.id in seen:
+            r.add(loc + ("id",), f"duplicate lesson id '{lesson.id}' (already used by lessons[{seen[lesson.id]}])")
+        seen.setdefault(lesson.id, i)
+        if lesson.card is not None:
+            if lesson.card not in k.cards:
+                r.add(loc + ("card",), _unknown("card", lesson.card, k.cards))
+            else:
+                options = k.cards[lesson.card]
+                for name in ("option", "than"):
+                    value = getattr(lesson, name)
+                    if value not in options:
+                        msg = _unknown("option", value, options)
+                        r.add(loc + (name,), msg.replace(f"'{value}'", f"'{value}' on card '{lesson.card}'", 1))
+                if lesson.given is not None:
+                    branches.setdefault(lesson.card, []).append(i)
+            if lesson.others is not None:
+                policy(loc + ("others",), lesson.others)
+        else:
+            for name in ("policy", "than"):
+                policy(loc + (name,), getattr(lesson, name))
+        if lesson.metric not in METRICS:
+            r.add(loc + ("metric",), _unknown("metric", lesson.metric, METRICS))
+        elif lesson.better is None and METRICS[lesson.metric] is None:
+            r.add(loc + ("metric",), f"'{lesson.metric}' has no better direction of its own "
+                                     "(expected better: lower or better: higher beside it)")
+        if lesson.given is not None:
+            try:
+                parse_condition(lesson.given, names)
+            except ConditionError as e:
+                node = r.add(loc + ("given",), f"bad condition: {e}")
+                line, col = condition_position(node, lesson.given, e.offset)
+                r.problems[-1] = Problem(node.file, line, col, format_path(loc + ("given",)), f"bad condition: {e}")
+    for card, idx in branches.items():
+        if len({sc.lessons[i].given.strip() for i in idx}) < 2:  # type: ignore[union-attr]
+            for i in idx:
+                r.add(("lessons", i, "given"),
+                      f"only one branch of card '{card}' is shown; add a lesson for the other branch "
+                      f"(e.g. given: not ({sc.lessons[i].given})) so no option looks always right",
+                      severity="warning")
 
 
 def condition_position(node: Node, text: str, offset: int) -> tuple[int, int]:

@@ -220,7 +220,24 @@ def generate() -> str:
         out += ["", "```yaml", f"handle_time: {DIST_EXAMPLES[tag]}", "```", ""]
     out += ["## Conditions (`when:`)", ""]
     out += [_condition_doc(), ""]
+    out += ["## Lessons (`lessons:`, `expert:`)", ""]
+    out += _lessons_doc()
     return "\n".join(out).rstrip() + "\n"
+
+
+def _lessons_doc() -> list[str]:
+    from crisissim.scenario import lessons
+
+    out = [_md(lessons.__doc__ or "").replace("under `Lesson`", "under [Lesson](#lesson)"), "",
+           "Check them with `crisissim lessons FILE… [--reps N] [--seed S] [--workers K] [--json OUT]`: a table "
+           "per scenario (the paired mean difference A − B with its 95% CI, the share of replications A wins with "
+           "its exact 95% CI, ✓ holds or ✗ fails) and exit status 1 if any lesson fails. The `given:` condition "
+           "uses the language of `when:` and is read at the end of the run, so `time` is the duration and "
+           "`fired.I` counts the whole run.", "",
+           "| metric | better |", "|---|---|"]
+    out += [f"| `{name}` | {way or '— (say `better:`)'} |" for name, way in lessons.METRICS.items()]
+    out += ["", "Example (for `scenarios/product-recall.yaml`):", "", "```yaml", lessons.EXAMPLE.rstrip(), "```", ""]
+    return out
 
 
 def _dist_module_doc() -> str:
@@ -252,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     text = generate()
     if "--write" in args:
-        from crisissim.commands._common import write_atomic
+        from crisissim.fileio import write_atomic
 
         write_atomic(format_path(), text)
         print(f"wrote {format_path()}")

@@ -18,6 +18,7 @@ from crisissim.scenario.feed import FeedTemplates
 from crisissim.scenario.text import LocalText, TimeOfDay
 from crisissim.scenario.exposures import Exposure
 from crisissim.scenario.monitoring import Monitoring
+from crisissim.scenario.lessons import Lesson, PolicySpec
 from crisissim.scenario.units import Duration
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
@@ -428,3 +429,8 @@ class Scenario(Part):
     """Always-available actions."""
     scoring: Scoring = Field(default_factory=Scoring)
     """Debrief targets."""
+    expert: PolicySpec | None = None
+    """The reference policy the game grades against and option lessons answer other cards with:
+    ``default``, ``first``, ``random`` or ``scripted:FILE.yaml`` inside the scenario's folder."""
+    lessons: list[Lesson] = Field(default_factory=list, max_length=100)
+    """What the scenario teaches, as claims ``crisissim lessons`` checks (see Lesson)."""

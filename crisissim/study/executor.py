@@ -32,8 +32,8 @@ class Executor(Protocol):
         """Yield the batch of every task as it finishes."""
         ...
 
-    def close(self) -> None:
-        """Release workers (idempotent)."""
+    def close(self, wait: bool = False) -> None:
+        """Release workers (idempotent); ``wait`` for them to exit (after a finished run)."""
         ...
 
 
@@ -106,8 +106,10 @@ class LocalExecutor:
             self._pool.shutdown(wait=join or not cancel, cancel_futures=cancel)
             self._pool = None
 
-    def close(self) -> None:
-        self._shutdown(cancel=True)
+    def close(self, wait: bool = False) -> None:
+        # waiting also avoids CPython 3.11's exit-time race on a pool shut down without waiting
+        # ("Exception ignored ... Bad file descriptor" from concurrent.futures' _python_exit)
+        self._shutdown(cancel=True, join=wait)
 
 
 class DaskExecutor:
@@ -169,7 +171,7 @@ class DaskExecutor:
                 continue
             yield batch
 
-    def close(self) -> None:
+    def close(self, wait: bool = False) -> None:
         import logging
 
         log = logging.getLogger("distributed")

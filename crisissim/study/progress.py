@@ -10,8 +10,10 @@ from typing import TextIO
 class Progress:
     """Tracks finished replications against a (possibly growing) total."""
 
-    def __init__(self, quiet: bool = False, stream: TextIO | None = None, plain_every: float = 5.0):
+    def __init__(self, quiet: bool = False, stream: TextIO | None = None, plain_every: float = 5.0,
+                 label: str = "study"):
         self.quiet = quiet
+        self.label = label
         self.stream = stream or sys.stdout
         self.done = 0
         self.total = 0
@@ -61,7 +63,7 @@ class Progress:
         if now - self._last >= self._plain_every or pct // 10 > self._last_pct // 10 or self.done >= self.total:
             self._last, self._last_pct = now, pct
             eta = f"{(self.total - self.done) / self.rate:.0f}s" if self.rate > 0 else "?"
-            print(f"study: {self.done}/{self.total} reps ({pct}%), {self.rate:.1f} reps/s, ETA {eta}",
+            print(f"{self.label}: {self.done}/{self.total} reps ({pct}%), {self.rate:.1f} reps/s, ETA {eta}",
                   file=self.stream, flush=True)
 
     def close(self) -> None:
