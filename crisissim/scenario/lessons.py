@@ -32,6 +32,10 @@ METRICS: dict[str, Literal["lower", "higher"] | None] = {
     "loss_staff_regular": "lower",
     "loss_staff_overtime": "lower",
     "loss_actions": "lower",
+    "loss_incidents": "lower",
+    "loss_retrieval": "lower",
+    "loss_fines": "lower",
+    "loss_exposure_tail": "lower",
     "arrived": None,
     "served": None,
     "abandoned": "lower",
@@ -44,10 +48,11 @@ METRICS: dict[str, Literal["lower", "higher"] | None] = {
     "reputation_final": "higher",
     "reputation_min": "higher",
     "churned": "lower",
+    "incidents": "lower",
     "occupancy": None,
 }
 """The metrics a lesson can compare (a run's ``Result.metrics()`` names) and which way is better:
-lower for losses, waits, abandonment and churn, higher for reputation and service level; the
+lower for losses, waits, abandonment, churn and incidents, higher for reputation and service level; the
 rest (``arrived``, ``served``, ``occupancy``) need ``better:``. A metric the engine adds is
 added here too (a test compares the two lists)."""
 
