@@ -45,8 +45,9 @@ class Fonts:
     def __init__(self, pygame, path: Path | None = None, scale: float = 1.0):
         self.pg = pygame
         self.path = font_path() if path is None else path
+        self._cache: dict[tuple[int, bool], object] = {}  # (pixels, bold) -> font
+        self._by_size: dict[tuple[float, bool], object] = {}  # (nominal size, bold) -> font at the current scale
         self.scale = scale
-        self._cache: dict[tuple[int, bool], object] = {}
         self._lines: OrderedDict = OrderedDict()
         self._wraps: OrderedDict = OrderedDict()
         self.renders = 0  # lines rendered (cache misses), for the frame-time benchmark
@@ -55,8 +56,23 @@ class Fonts:
         """Pixel size of a font of nominal ``size`` at the current scale."""
         return max(MIN_TEXT_PX, int(round(size * self.scale)))
 
+    @property
+    def scale(self) -> float:
+        return self._scale
+
+    @scale.setter
+    def scale(self, value: float) -> None:
+        self._scale = value
+        self._by_size = {}
+
     def get(self, size: float, bold: bool = False):
-        key = (self.px(size), bold)
+        f = self._by_size.get((size, bold))
+        if f is None:
+            f = self._by_size[(size, bold)] = self._load(self.px(size), bold)
+        return f
+
+    def _load(self, px: int, bold: bool):
+        key = (px, bold)
         f = self._cache.get(key)
         if f is None:
             try:
