@@ -132,9 +132,10 @@ def main(argv=None) -> int:
                 flag = "" if r["p99"] < 16 else "  (over 16 ms)"
                 print(f"{w}x{h:<5} {speed:>4}× {r['p50']:7.2f} {r['p99']:7.2f} {r['max']:7.2f} {r['cpu50']:8.2f} "
                       f"{r['cpu99']:8.2f} {r['renders']:12.2f} {r['charts']:13.3f}{flag}")
-    pygame.quit()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    rc = main()
+    pygame.quit()
+    sys.exit(rc)

@@ -82,40 +82,48 @@ def play(scenario: Path, seed: int, size: tuple[int, int], lang: str, out: Path)
     shoot(app, surface, out, f"{tag}-03-dashboard-early", shots)
     until(app, lambda: isinstance(app.stack.top, CardScene))
     card = app.stack.top
-    until(app, lambda: len(card.open_cards()) >= 2)
+    for _ in range(3000):  # a second card, if one comes while the first is open
+        if len(card.open_cards()) >= 2 or app.stack.top is not card:
+            break
+        app.update(TICK)
+    if app.stack.top is not card:
+        until(app, lambda: isinstance(app.stack.top, CardScene))
+        card = app.stack.top
     shoot(app, surface, out, f"{tag}-04-cards", shots)
     press(app, "v")
     shoot(app, surface, out, f"{tag}-04b-cards-folded", shots)
     press(app, "v")
-    costly = next(i for i, o in enumerate(card.options()) if o.cost >= 100_000)
-    press(app, "abcde"[costly])
-    assert isinstance(app.stack.top, ConfirmScene)
-    shoot(app, surface, out, f"{tag}-05-confirm", shots)
-    press(app, "escape")
-    press(app, "f1")
-    shoot(app, surface, out, f"{tag}-06-help-card", shots)
-    press(app, "escape")
-    press(app, "abcde"[costly])
-    press(app, "y")
+    dearest = max(range(len(card.options())), key=lambda i: card.cost(card.options()[i]).total)
+    press(app, "abcde"[dearest])
+    if isinstance(app.stack.top, ConfirmScene):
+        shoot(app, surface, out, f"{tag}-05-confirm", shots)
+        press(app, "escape")
     if isinstance(app.stack.top, CardScene):
-        press(app, "a")
+        press(app, "f1")
+        shoot(app, surface, out, f"{tag}-06-help-card", shots)
+        press(app, "escape")
+    while isinstance(app.stack.top, (CardScene, ConfirmScene)):
+        press(app, "y" if isinstance(app.stack.top, ConfirmScene) else "a")
     until(app, lambda: app.stack.top is dash)
     press(app, "q")
     press(app, "w")
-    until(app, lambda: dash.clock.snap.time >= 130 or app.stack.top is not dash)
+    mid = min(dash.clock.snap.duration * 0.6, dash.clock.snap.time + 50)
+    until(app, lambda: dash.clock.snap.time >= mid or app.stack.top is not dash)
     while isinstance(app.stack.top, CardScene):
         press(app, "a")
         if isinstance(app.stack.top, ConfirmScene):
             press(app, "y")
     buttons = dash.action_buttons()
-    app.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=buttons[-1].rect.center, rel=(0, 0), buttons=(0, 0, 0)))
+    if buttons:  # hover the last action: its tooltip
+        app.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=buttons[-1].rect.center, rel=(0, 0),
+                                            buttons=(0, 0, 0)))
     shoot(app, surface, out, f"{tag}-07-dashboard-mid", shots)
     app.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=(2, 2), rel=(0, 0), buttons=(0, 0, 0)))
     press(app, "h")
     shoot(app, surface, out, f"{tag}-08-help-dashboard", shots)
     press(app, "escape")
     app.handle_event(pygame.event.Event(getattr(pygame, "WINDOWFOCUSLOST")))
-    until(app, lambda: dash.clock.snap.time >= 240 or dash.clock.paused)
+    until(app, lambda: dash.clock.paused)
     shoot(app, surface, out, f"{tag}-09-paused", shots)
     press(app, "space")
     for _ in range(200_000):
@@ -156,9 +164,10 @@ def main(argv=None) -> int:
             n += len(shots)
             print(f"{w}x{h} {lang}: {len(shots)} screenshots")
     print(f"{n} screenshots in {a.out}")
-    pygame.quit()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    rc = main()
+    pygame.quit()
+    sys.exit(rc)

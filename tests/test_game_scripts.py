@@ -1,0 +1,45 @@
+"""The screenshot and frame-time scripts run (small settings), so they do not rot as scenes change."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+pygame = pytest.importorskip("pygame")
+
+import game_helpers  # noqa: E402,F401 - sets the dummy video driver
+
+SCRIPTS = Path(__file__).parent.parent / "scripts"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_screenshots_of_every_scene(tmp_path, capsys):
+    shots = load("screenshots")
+    assert shots.main(["--out", str(tmp_path), "--sizes", "960x540", "--langs", "zh"]) == 0
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    names = [n.split("-", 3)[-1] for n in pngs]
+    assert names == ["menu.png", "briefing.png", "dashboard-early.png", "cards.png", "cards-folded.png", "confirm.png",
+                     "help-card.png", "dashboard-mid.png", "help-dashboard.png", "paused.png", "debrief.png"]
+    for p in tmp_path.glob("*.png"):
+        img = pygame.image.load(str(p))
+        assert img.get_size() == (960, 540)
+        colours = {tuple(img.get_at((x, y))) for x in range(0, 960, 37) for y in range(0, 540, 23)}
+        assert len(colours) > 4, p.name  # something was drawn
+    assert "11 screenshots" in capsys.readouterr().out
+
+
+def test_bench_game_prints_a_row_per_window_and_speed(capsys):
+    bench = load("bench_game")
+    assert bench.main(["--frames", "20", "--sizes", "960x540", "--speeds", "1,4",
+                       "--scenario", str(game_helpers.RECALL)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    rows = [line for line in out if line.startswith("960x540")]
+    assert len(rows) == 2 and " 1×" in rows[0] and " 4×" in rows[1]
