@@ -163,3 +163,23 @@ def test_pending_knows_when_lasting_effects_end():
     assert (p.starts, p.ends) == (80.0, 260.0)
     assert [p.state(t) for t in (79.9, 80.0, 259.9, 260.0)] == ["pending", "active", "active", "done"]
     assert from_event(sc, {"kind": "decision", "card": "analysts", "option": "hold", "t": 5.0}) is None  # does nothing
+
+
+@pytest.mark.parametrize("size", [(960, 540), (1280, 720), (1920, 1080), (3840, 2160)])
+def test_a_five_option_card_fits_at_the_largest_text(tmp_path, size):
+    from test_game_keys import CROWDED
+
+    path = tmp_path / "crowded.yaml"
+    path.write_text(CROWDED)
+    app = make_app(tmp_path, file=path, speed=20.0, size=size)
+    start_run(app)
+    card = run_until_card(app)
+    for _ in range(12):
+        press(app, "=", pygame.KMOD_LCTRL)
+    from crisissim.game.app import max_scale
+
+    assert app.fonts.scale == pytest.approx(max_scale(size)) and app.fonts.scale > 1.0  # as large as it fits
+    lay = card.layout()
+    assert len(lay["rows"]) == 5 and lay["rows"][-1].bottom <= lay["box"].bottom
+    assert pygame.Rect((0, 0), size).contains(lay["box"])
+    app.draw(pygame.Surface(size))

@@ -39,6 +39,13 @@ def auto_scale(size) -> float:
     return max(1.0, min(w / theme.DESIGN[0], h / theme.DESIGN[1]))
 
 
+def max_scale(size) -> float:
+    """The largest text scale whose layouts still fit the window (a decision card with five
+    options, one line each, needs about 500 pixels of height per unit of scale)."""
+    w, h = size
+    return max(1.0, min(w / 880.0, h / 500.0))
+
+
 class App:
     """Scenes on a stack, drawn into a window of ``size`` pixels."""
 
@@ -62,12 +69,15 @@ class App:
     def set_size(self, size) -> None:
         """The window is ``size`` pixels: scale text for it (times the trainee's setting)."""
         self.size = (max(1, int(size[0])), max(1, int(size[1])))
-        self.fonts.scale = auto_scale(self.size) * TEXT_STEPS[self.text_step]
+        self.fonts.scale = min(auto_scale(self.size) * TEXT_STEPS[self.text_step], max_scale(self.size))
 
     def text_size(self, step: int | None = None, delta: int = 0) -> None:
         """Set the text-size step (``None``: keep) or move it by ``delta``."""
         i = self.text_step if step is None else step
-        self.text_step = min(len(TEXT_STEPS) - 1, max(0, i + delta))
+        i = min(len(TEXT_STEPS) - 1, max(0, i + delta))
+        if delta > 0 and auto_scale(self.size) * TEXT_STEPS[self.text_step] >= max_scale(self.size):
+            i = self.text_step  # already as large as this window can hold
+        self.text_step = i
         self.set_size(self.size)
 
     def toggle_language(self) -> None:

@@ -174,35 +174,45 @@ class CardScene(Scene):
         f = self.app.fonts
         w = self.app.words
         g = Grid(self.app.size)
+
+        def sp(v: float) -> int:  # spacing grows with the text
+            return int(round(v * f.scale))
+
         width = min(g.w - 24, max(g.x(860), f.px(16) * 52))
-        inner = width - 48
+        pad = sp(24)
+        inner = width - 2 * pad
         spec = self.spec
         lh = {s: f.get(s).get_linesize() for s in (13, 14, 15, 17)}
         title_h = min(2, line_count(f, w.of(spec.title), inner, 23, True)) * f.get(23, True).get_linesize()
-        tabs_h = lh[14] + 10
-        row_h = f.get(17).get_linesize() + 2 * lh[14] + 12
+        tabs_h = lh[14] + sp(10)
         n = len(spec.options)
-        fixed = 16 + lh[13] + 6 + tabs_h + 8 + title_h + 8 + 16 + lh[15] + 16 + n * (row_h + 8) + lh[13] + 16
+        gap = sp(8)
+        head = sp(16) + lh[13] + sp(6) + tabs_h + gap + title_h + gap + sp(16) + lh[15] + sp(16) + lh[13] + sp(16)
+        row_h = f.get(17).get_linesize() + 2 * lh[14] + sp(12)
+        compact = g.h - 16 - head - n * (row_h + gap) < lh[17]  # no room for a line of prompt: one line per option
+        if compact:
+            row_h = f.get(17).get_linesize() + lh[14] + sp(10)
+        fixed = head + n * (row_h + gap)
         room = g.h - 16 - fixed
         prompt_lines = max(1, min(8, line_count(f, w.of(spec.prompt), inner, 17), room // lh[17]))
         prompt_h = prompt_lines * lh[17]
         box = g.centre(width, fixed + prompt_h)
-        x = box.x + 24
-        y = box.y + 16
-        out = {"box": box, "x": x, "w": inner, "head_y": y}
-        y += lh[13] + 6
+        x = box.x + pad
+        y = box.y + sp(16)
+        out = {"box": box, "x": x, "w": inner, "head_y": y, "gap": gap, "compact": compact}
+        y += lh[13] + sp(6)
         out["tabs"] = pygame.Rect(x, y, inner, tabs_h)
-        y += tabs_h + 8
+        y += tabs_h + gap
         out["title"] = pygame.Rect(x, y, inner, title_h)
-        y += title_h + 8
+        y += title_h + gap
         out["prompt"] = pygame.Rect(x, y, inner, prompt_h)
-        y += prompt_h + 16
+        y += prompt_h + sp(16)
         out["count_y"] = y
-        y += lh[15] + 16
+        y += lh[15] + sp(16)
         rows = []
         for i in range(n):
             rows.append(pygame.Rect(x, y, inner, row_h))
-            y += row_h + 8
+            y += row_h + gap
         out["rows"] = rows
         return out
 
@@ -296,39 +306,44 @@ class CardScene(Scene):
         y = lay["count_y"]
         r = state_tag(surface, f, st, w("card.left", time=countdown(left)), (x, y), 15)
         default = next(o for o in self.spec.options if o.id == self.spec.default)
-        text(surface, f, w("card.default", option=w.of(default.label)), (r.right + 16, y + 1), 14, theme.MUTED,
-             width=x + iw - r.right - 16)
+        g16 = 2 * lay["gap"]
+        text(surface, f, w("card.default", option=w.of(default.label)), (r.right + g16, y + 1), 14, theme.MUTED,
+             width=x + iw - r.right - g16)
         bar(surface, (x, y + f.get(15).get_linesize() + 4, iw, 8), share, theme.state_colour(st))
         cur = s.scenario.meta.currency
         for i, (rect, option) in enumerate(zip(lay["rows"], self.options())):
-            self._option(surface, rect, LETTERS[i], option, cur, snap.time)
-        text(surface, f, w("card.hint", last=LETTERS[len(self.spec.options) - 1]), (box.centerx, box.bottom - 10), 13,
+            self._option(surface, rect, LETTERS[i], option, cur, snap.time, lay["compact"])
+        text(surface, f, w("card.hint", last=LETTERS[len(self.spec.options) - 1]), (box.centerx, box.bottom - lay["gap"]), 13,
              theme.FAINT, "midbottom", width=iw)
 
     def _left_colour(self, card, now):
         share = (card.deadline - now) / max(card.deadline - card.shown, 1e-9)
         return theme.state_colour("ok" if share > 0.5 else "warn" if share > 0.2 else "bad")
 
-    def _option(self, surface, rect, letter, option, currency, now) -> None:
+    def _option(self, surface, rect, letter, option, currency, now, compact: bool = False) -> None:
         f = self.app.fonts
         w = self.app.words
         hover = rect.collidepoint(self.app.mouse)
         pygame.draw.rect(surface, theme.BUTTON_HOVER if hover else theme.BUTTON, rect, border_radius=theme.RADIUS)
         pygame.draw.rect(surface, theme.ACCENT if hover else theme.PANEL_EDGE, rect, 2 if hover else 1,
                          border_radius=theme.RADIUS)
-        key_w = f.get(17, True).size("W")[0] + 20
-        badge = pygame.Rect(rect.x + 6, rect.y + 6, key_w, f.get(17, True).get_linesize() + 4)
+        k = f.scale
+        key_w = f.get(17, True).size("W")[0] + int(20 * k)
+        badge = pygame.Rect(rect.x + int(6 * k), rect.y + int(6 * k), key_w, f.get(17, True).get_linesize() + int(4 * k))
         pygame.draw.rect(surface, theme.BUTTON_ON, badge, border_radius=4)
         text(surface, f, letter, badge.center, 17, theme.TEXT, "center", bold=True)
-        tx = badge.right + 10
-        tw = rect.right - 8 - tx
-        y = rect.y + 6
+        tx = badge.right + int(10 * k)
+        tw = rect.right - int(8 * k) - tx
+        y = rect.y + int(6 * k)
         label = w.of(option.label)
         if option.id == self.spec.default:
             label += "  " + w("card.default_tag")
         text(surface, f, label, (tx, y), 17, theme.TEXT, width=tw)
         y += f.get(17).get_linesize() + 2
         money_line, when = describe(w, self.cost(option), currency, self.clock, now)
+        if compact:  # a short window: what it costs and when, on one line
+            text(surface, f, f"{money_line} · {when}", (tx, y), 14, theme.TEXT, width=tw)
+            return
         text(surface, f, money_line, (tx, y), 14, theme.TEXT, width=tw)
         y += f.get(14).get_linesize()
         text(surface, f, when, (tx, y), 14, theme.MUTED, width=tw)
