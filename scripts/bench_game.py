@@ -9,7 +9,9 @@ and then played for ``--frames`` frames of 1/60 s at each window size and speed,
 trainee answering each card with its first option after two seconds. Every row is
 measured in this one process, so the rows compare with each other. Target: p99 < 16 ms.
 Prints wall-clock and CPU (this process) times, text lines rendered per frame (cache misses)
-and chart redraws per frame.
+and chart redraws per frame. On a machine shared with other work the wall-clock figures mostly
+measure waiting for a CPU; give the bench a core of its own to see the frame as a trainee's
+machine would (root): ``taskset -c 1 chrt -f 20 python scripts/bench_game.py``.
 """
 
 from __future__ import annotations

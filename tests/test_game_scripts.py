@@ -43,3 +43,33 @@ def test_bench_game_prints_a_row_per_window_and_speed(capsys):
     out = capsys.readouterr().out.splitlines()
     rows = [line for line in out if line.startswith("960x540")]
     assert len(rows) == 2 and " 1×" in rows[0] and " 4×" in rows[1]
+
+
+def test_the_main_loop_runs_a_window_and_saves_on_quit(tmp_path):
+    """``run`` itself (window, events, update, draw, flip) in a subprocess: Enter starts the run,
+    a window close saves it."""
+    import subprocess
+    import sys
+
+    code = f"""
+import pygame
+from pathlib import Path
+from crisissim.game import app as game_app
+real_init = game_app.App.__init__
+def init(self, pg, options=None):
+    real_init(self, pg, options)
+    enter = pg.event.Event(pg.KEYDOWN, key=pg.K_RETURN, mod=0, unicode="")
+    pg.time.set_timer(enter, 300, loops=1)
+    pg.time.set_timer(pg.event.Event(pg.QUIT), 1500, loops=1)
+game_app.App.__init__ = init
+opts = game_app.Options(file=Path({str(game_helpers.RECALL)!r}), seed=5, save=Path({str(tmp_path / 'run.json')!r}),
+                        size=(960, 540), lang="zh")
+raise SystemExit(game_app.run(opts))
+"""
+    env = {**__import__("os").environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    import json
+
+    save = json.loads((tmp_path / "run.json").read_text())
+    assert save["seed"] == 5 and save["scenario"]["id"] == "product-recall" and save["total_loss"] is None
