@@ -11,11 +11,6 @@ import sys
 
 import typer
 
-try:  # typer >= 0.20 vendors click
-    from typer._click import exceptions as _cx
-except ImportError:  # pragma: no cover - older typer uses click itself
-    from click import exceptions as _cx
-
 from crisissim import __version__
 
 app = typer.Typer(
@@ -55,25 +50,30 @@ def _register() -> None:
 _register()
 
 
+USAGE_ERROR = 2  # click's exit code for a usage error (bad option, missing argument)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 bad input or failure, 2 usage error)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args:
+        args = ["--help"]  # the root shows its help when called bare (no_args_is_help)
     try:
-        rc = app(args=argv, prog_name="crisissim", standalone_mode=False)
+        rc = app(args=args, prog_name="crisissim", standalone_mode=False)
     except typer.Exit as e:
         return e.exit_code
     except typer.Abort:
         print("crisissim: interrupted", file=sys.stderr)
         return 130
-    except _cx.NoArgsIsHelpError as e:
-        e.show()
-        return 0
-    except _cx.UsageError as e:
-        cmd = e.ctx.command_path if e.ctx is not None else "crisissim"
-        print(f"{cmd}: error: {e.format_message()}", file=sys.stderr)
-        return 2
-    except _cx.ClickException as e:
+    except typer.TyperException as e:  # the (vendored) click errors: usage errors and the like
+        code = getattr(e, "exit_code", 1)
+        if code == USAGE_ERROR:
+            ctx = getattr(e, "ctx", None)
+            cmd = ctx.command_path if ctx is not None else "crisissim"
+            print(f"{cmd}: error: {e.format_message()}", file=sys.stderr)
+            return USAGE_ERROR
         print(f"crisissim: error: {e.format_message()}", file=sys.stderr)
-        return e.exit_code
+        return code
     except KeyboardInterrupt:
         print("crisissim: interrupted", file=sys.stderr)
         return 130

@@ -120,6 +120,12 @@ def cases() -> dict[str, object]:
     root = bundled_scenarios_dir()
     scen = {p.stem: load_scenario(p) for p in sorted(root.glob("*.yaml"))}
     scen["golden-extra"] = _extra()
+    data = Path(__file__).resolve().parent.parent / "tests" / "data"
+    for p in sorted(data.glob("*.yaml")):  # the test fixtures (exposures, incidents, alarms …)
+        try:
+            scen[f"data-{p.stem}"] = load_scenario(p)
+        except Exception:  # noqa: BLE001 - fixtures of bad input are not runs
+            pass
     for name, sc in scen.items():
         policies = ["default", "first", "random"]
         scripted = root / "policies" / f"{name}-responsive.yaml"

@@ -62,7 +62,6 @@ def test_every_engine_module_is_on_the_map():
 OWN_WRITES = {
     "flow.py": ("c.", "cnt.", "t.counts.", "t.neg_waiting", "self.intervals.", "ivs."),
     "contacts.py": ("c.",),
-    "clock.py": ("env._now", "self.env._now", "event.callbacks"),  # SimPy's step, inlined
 }
 
 

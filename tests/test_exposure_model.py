@@ -57,7 +57,10 @@ class Hooks:
 
 
 def incidents(env, scn: Scn, seed: int, hooks: Hooks) -> Incidents:
-    inc = Incidents(env, scn, seed, hooks.book, hooks.shift_reputation, hooks.trigger, hooks.log)
+    from crisissim.engine.clock import Clock
+
+    # the engine's clock over a bare SimPy environment (env.run drives it here)
+    inc = Incidents(Clock(env, float("inf")), scn, seed, hooks.book, hooks.shift_reputation, hooks.trigger, hooks.log)
     inc.start()
     return inc
 

@@ -9,11 +9,18 @@ stand (both only decay between rebounds), ramps at their peak and f at a reputat
 5 points, so candidate times do not depend on staffing while reputation stays in
 the same band (common random numbers). Anything that can raise λ calls
 ``rebound``; the exponential gap is memoryless, so redrawing from now is exact.
+
+Candidates are not SimPy events: every source puts its next candidate on the
+clock's :class:`~crisissim.engine.clock.Agenda` (an arrival needs nothing but its
+time, and this spares a SimPy event per contact). A candidate superseded by a rebound
+stays on the agenda and is skipped when due, counted as a step like any event. The end
+of a profile slot, whose exact time can tie with other events, is a SimPy event.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 
 
@@ -36,41 +43,21 @@ class Excitation:
         self._t = now
 
 
-class _Ev:
-    """A bare SimPy event: what ``Environment.step`` needs and nothing more."""
-
-    __slots__ = ("callbacks", "_ok", "_value", "kind")
-
-    def __init__(self, callback, value=None, kind=1):
-        self.callbacks = (callback,)  # Environment.step only iterates and then clears it
-        self._ok = True
-        self._value = value
-        self.kind = kind
-
-    @property
-    def value(self):
-        return self._value
-
-
-def schedule(env, delay: float, callback, value=None, kind: int = 1) -> _Ev:
-    """Schedule ``callback(event)`` after ``delay`` minutes with SimPy's normal priority."""
-    ev = _Ev(callback, value, kind)
-    env.schedule(ev, 1, delay)
-    return ev
-
-
 def floor_band(r: float) -> float:
     """The reputation floor used for the thinning bound: 5-point bands, one band of headroom."""
     return max(0.0, 5.0 * math.floor(r / 5.0) - 5.0)
 
 
 class ArrivalSource:
-    """Thinning generator of one contact type; calls ``on_arrival(index, now)`` for each kept arrival."""
+    """Thinning generator of one contact type; calls ``on_arrival(key, now)`` for each kept arrival
+    (``key`` is whatever the caller gave, e.g. the contact type's state)."""
 
-    def __init__(self, env, spec, index, modifiers, rep_spec, candidates, on_arrival, excitation=None):
+    def __init__(self, clock, agenda, spec, index, modifiers, rep_spec, candidates, on_arrival, excitation=None,
+                 key=None):
         from crisissim.scenario.units import PER_MINUTES
 
-        self.env = env
+        self.clock = clock
+        self.agenda = agenda
         self.index = index
         self.mods = modifiers
         self.base = spec.arrival.rate / PER_MINUTES[spec.arrival.per]
@@ -79,11 +66,17 @@ class ArrivalSource:
         self.feedback = rep_spec.arrival_feedback
         self.rep_base = rep_spec.base
         self.draws = candidates  # rows (exponential gap, acceptance uniform)
-        self._queue = env._queue
-        self._eid = env._eid
+        self._agenda_times = agenda.times  # Agenda.add, inlined on the hot path
+        self._agenda_due = agenda.due
+        self._ids = itertools.count(1).__next__  # candidate numbers: a superseded one is skipped
+        self._push = heapq.heappush
+        self._due = self.candidate_due  # bound once
         self.on_arrival = on_arrival
+        self.key = index if key is None else key
         self.excitation = excitation
-        self.pending = None
+        self.pending = None  # the next candidate (agenda seq) or slot end (SimPy event); older ones are superseded
+        self.t_next = 0.0  # its time
+        self.u = 0.0  # its acceptance uniform
         self.bound = 0.0
         self.slot_end = math.inf
         self.r = rep_spec.initial  # reputation as of the last tick
@@ -125,7 +118,7 @@ class ArrivalSource:
 
     def rebound(self) -> None:
         """Recompute the bound and draw the next candidate from now."""
-        now = self.env.now
+        now = self.clock.now
         prof, self.slot_end = self._slot(now)
         i = self.index
         self.r_floor = min(self.r, floor_band(self.r)) if self.feedback else self.r_floor
@@ -138,35 +131,64 @@ class ArrivalSource:
         self._next(now)
 
     def _next(self, now: float) -> None:
-        if self.bound <= 0:
-            if self.slot_end == math.inf and self.excitation is None:
-                self.pending = None
+        if self.bound > 0:
+            try:
+                e, self.u = self.draws.take()  # CandidateStream.next without a Python call
+            except StopIteration:
+                e, self.u = self.draws.next()
+            t = now + e / self.bound
+            if t < self.slot_end:
+                self.t_next = t
+                self.pending = seq = self._ids()
+                if t in self._agenda_due:  # Agenda.add, inlined
+                    self.agenda.tie(t, self._due, seq)
+                else:
+                    self._agenda_due[t] = (self._due, seq)
+                    self._push(self._agenda_times, t)
                 return
-            gap, kind = min(self.slot_end, now + 60.0) - now, 0
-        else:
-            e, self.u = self.draws.next()
-            gap, kind = e / self.bound, 1
-            if now + gap >= self.slot_end:
-                gap, kind = self.slot_end - now, 0
-        ev = self.pending = _Ev(self._fire, None, kind)
-        heapq.heappush(self._queue, (now + gap, 1, next(self._eid), ev))  # Environment.schedule, inlined
-
-    def _fire(self, ev) -> None:
-        if ev is not self.pending:
-            return  # superseded by a rebound
-        now = self.env.now
-        if not ev.kind:
-            self.rebound()
+        elif self.slot_end == math.inf and self.excitation is None:
+            self.pending = None
             return
+        # no candidate before the slot ends (or a zero bound, looked at again within the hour)
+        gap = self.slot_end - now if self.bound > 0 else min(self.slot_end, now + 60.0) - now
+        self.t_next = now + gap
+        self.pending = self.clock.after(gap, self._recheck)
+
+    def _recheck(self, ev) -> None:
+        """The profile slot ended, or a zero bound is due for a look: rebound."""
+        if ev is self.pending:
+            self.rebound()
+
+    def candidate_due(self, seq: int) -> None:
+        """A candidate arrival is due (the clock stands at its time): keep it with probability λ(t)/λ̄."""
+        if seq != self.pending:
+            return  # superseded by a rebound
+        now = self.t_next
         u = self.u
         if self.dynamic:
             if u * self.bound <= self.rate(now):
                 self.accepted += 1
-                self.on_arrival(self.index, now)
+                self.on_arrival(self.key, now)
             self.rebound()
             return
         if u < self.ratio:
             self.accepted += 1
-            self.on_arrival(self.index, now)
-        if self.pending is ev:
-            self._next(now)
+            self.on_arrival(self.key, now)  # (with nothing decaying, an arrival does not rebound its source)
+        # the next candidate: _next, inlined for the common case
+        bound = self.bound
+        try:
+            e, self.u = self.draws.take()
+        except StopIteration:
+            e, self.u = self.draws.next()
+        t = now + e / bound
+        if t < self.slot_end:
+            self.t_next = t
+            self.pending = seq = self._ids()
+            if t in self._agenda_due:  # Agenda.add, inlined
+                self.agenda.tie(t, self._due, seq)
+            else:
+                self._agenda_due[t] = (self._due, seq)
+                self._push(self._agenda_times, t)
+        else:
+            self.t_next = self.slot_end
+            self.pending = self.clock.after(self.slot_end - now, self._recheck)

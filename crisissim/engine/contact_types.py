@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from crisissim.engine.arrivals import Excitation
 from crisissim.engine.contacts import INF, ContactQueue
-from crisissim.engine.rng import AttributeStream, Stream, dist_stream, generator
+from crisissim.engine.rng import AttributeStream, Stream, dist_stream
 from crisissim.engine.stats import Counters
+
+CONTINUOUS = frozenset({"exponential", "lognormal", "gamma", "uniform"})
+"""Handle-time distributions with a density: a service then never ends exactly when another
+event is due, so its end can go on the clock's agenda (see ``crisissim.engine.clock.Agenda``)."""
 
 DEFAULT_REPEAT_MEAN = 240.0  # minutes until an unresolved customer comes back
 DEFAULT_RETRY_MEAN = 10.0  # minutes until a customer who abandoned calls again
@@ -30,6 +34,7 @@ class ContactTypeState:
         self.sync = channel.kind == "sync"
         self.social = channel.kind == "social"
         self.severity = spec.severity
+        self.continuous_handling = spec.handle_time.dist in CONTINUOUS
         self.fcr = spec.first_contact_resolution
         self.negative_share = spec.negative_share if self.social else 0.0
         sla = INF if self.sync else channel.sla
@@ -48,12 +53,13 @@ class ContactTypeState:
         # churn's wait term per minute waited: the coefficient over this type's wait scale
         self.wait_coef = churn_per_wait_ref / self.wait_ref
         self.excitation = Excitation(channel.excitation, channel.excitation_half_life) if self.social else None
+        self.gated = False  # self-service or an outage can stop its contacts (refreshed by refold)
         self.p_fix: list[float] = []  # per pool: first-contact resolution, training and effects folded in
         self.ht_scale: list[float] = []  # per pool: handle-time multiplier
         p = f"type:{name}:"
         # first contacts and repeat contacts draw from separate streams (common random numbers)
-        self.attrs = AttributeStream(seed, p, spec.handle_time, patience)
-        self.repeat_attrs = AttributeStream(seed, p + "repeat:", spec.handle_time, patience)
+        self.attrs = AttributeStream(seed, p, spec.handle_time, patience, negative=self.social)
+        self.repeat_attrs = AttributeStream(seed, p + "repeat:", spec.handle_time, patience, negative=self.social)
         self.repeat_delay = _delays(seed, p + "repeat-delay", spec.repeat_delay, DEFAULT_REPEAT_MEAN)
         self.retry = spec.retry if self.sync else 0.0
         self.retry_delay = _delays(seed, p + "retry-delay", spec.retry_delay, DEFAULT_RETRY_MEAN) if self.retry else None
@@ -65,6 +71,7 @@ class ContactTypeState:
     def refold(self, pools, mods) -> None:
         """Fold training and the effects in force into per-pool resolution probability and handle-time scale."""
         i = self.index
+        self.gated = mods.deflect[i] > 0 or mods.down[i]
         self.p_fix = [min(1.0, max(0.0, min(1.0, self.fcr * p.training) + mods.fcr_delta[i])) for p in pools]
         self.ht_scale = [mods.ht_type[i] * mods.ht_pool[p.index] / p.training for p in pools]
 
@@ -76,7 +83,7 @@ def _delays(seed: int, name: str, dist, default_mean: float):
     """Draws of a delay distribution, or exponential with ``default_mean`` minutes when none is given."""
     if dist is not None:
         return dist_stream(seed, name, dist)
-    return Stream(generator(seed, name + "-exp"), lambda rng, n: rng.exponential(default_mean, n))
+    return Stream(seed, name + "-exp", lambda rng, n: rng.exponential(default_mean, n))
 
 
 def service_level(types) -> float:

@@ -32,9 +32,12 @@ class Contact:
         "breached",
         "start",
         "counted",
+        "iv",
+        "pool",
+        "end",
     )
 
-    def __init__(self, ctype, arrival, deadline, handle, fcr_u, churn_u, negative, repeat, counted):
+    def __init__(self, ctype, arrival, deadline, handle, fcr_u, churn_u, negative, repeat, counted, iv):
         self.ctype = ctype
         self.arrival = arrival
         self.deadline = deadline
@@ -42,12 +45,12 @@ class Contact:
         self.fcr_u = fcr_u
         self.churn_u = churn_u
         self.negative = negative
-        self.alpha = 0.0
         self.repeat = repeat
         self.state = WAITING
         self.breached = False
-        self.start = 0.0
         self.counted = counted  # arrived after the warm-up
+        self.iv = iv  # the KPI interval it arrived in
+        # set later by the flow: ``alpha`` (a negative post's excitation), ``start``, ``pool`` and ``end`` (service)
 
 
 class ContactQueue:
@@ -93,6 +96,17 @@ class ContactQueue:
             if c.state == WAITING:
                 return c
             fifo.popleft()
+        return None
+
+    def pop_head(self) -> Contact | None:
+        """``head()`` and ``pop()`` in one: remove and return the longest-waiting contact, or None."""
+        fifo = self.fifo
+        while fifo:
+            c = fifo.popleft()
+            if c.state == WAITING:
+                c.state = SERVING
+                self.waiting -= 1
+                return c
         return None
 
     def pop(self) -> Contact:

@@ -45,17 +45,17 @@ class OpenCard:
 class Director:
     """Runs injects, cards and actions for one simulation.
 
-    It reaches the rest of the engine only through what it is given: the SimPy
-    environment (time and timeouts), the event log, the effect runner, the ledger
+    It reaches the rest of the engine only through what it is given: the clock
+    (time and timeouts), the event log, the effect runner, the ledger
     (option and action costs), the condition ``lookup`` and ``answer(card)``, which
     returns ``(option, by)`` when a policy or a replayed log answers a card at once, or
     None when the card waits for the trainee. ``seed`` draws whether and when random injects
     happen (each from its own stream).
     """
 
-    def __init__(self, scenario, env, log, effects, ledger, lookup, answer, seed: int = 0):
+    def __init__(self, scenario, clock, log, effects, ledger, lookup, answer, seed: int = 0):
         sc = scenario
-        self.env = env
+        self.clock = clock
         self.log = log
         self.effects = effects
         self.ledger = ledger
@@ -87,8 +87,7 @@ class Director:
                 self._at(card.at, lambda _e, card=card: self.show(card))
 
     def _at(self, t: float, fn) -> None:
-        ev = self.env.timeout(max(0.0, t - self.env.now))
-        ev.callbacks.append(fn)
+        self.clock.after(max(0.0, t - self.clock.now), fn)
 
     # ------------------------------------------------------------------ injects
     def _limit(self, inj) -> float:
@@ -99,10 +98,10 @@ class Director:
     def _timed_inject(self, inj) -> None:
         self.fire(inj)
         if inj.every is not None and self.fire_count[inj.id] < self._limit(inj):
-            self._at(self.env.now + inj.every, lambda _e: self._timed_inject(inj))
+            self._at(self.clock.now + inj.every, lambda _e: self._timed_inject(inj))
 
     def fire(self, inj) -> None:
-        now = self.env.now
+        now = self.clock.now
         self.fire_count[inj.id] += 1
         self.fired_at.setdefault(inj.id, now)
         self.last_fired[inj.id] = now
@@ -115,7 +114,7 @@ class Director:
         n = self.fire_count[inj.id]
         if not self.happens[inj.id] or n >= self._limit(inj):
             return
-        if n and inj.every is not None and self.env.now - self.last_fired[inj.id] < inj.every:
+        if n and inj.every is not None and self.clock.now - self.last_fired[inj.id] < inj.every:
             return
         self.fire(inj)
 
@@ -140,7 +139,7 @@ class Director:
 
     # -------------------------------------------------------------------- cards
     def show(self, card) -> None:
-        now = self.env.now
+        now = self.clock.now
         if card.id in self.open or card.id in self.closed:
             return
         oc = OpenCard(card, now, now + card.deadline)
@@ -175,7 +174,7 @@ class Director:
                 f"card {card_id!r} has no option {option_id!r} (expected one of: {', '.join(options)})"
             )
         opt = options[option_id]
-        now = self.env.now
+        now = self.clock.now
         del self.open[card_id]
         self.closed.add(card_id)
         record = {"t": now, "step": step, "card": card_id, "option": option_id, "by": by}
@@ -200,7 +199,7 @@ class Director:
 
     def act(self, action_id: str, by: str = "trainee", step: int | None = None) -> dict:
         """Use an action now; raise :class:`DecisionError` if it is not available."""
-        now = self.env.now
+        now = self.clock.now
         why = self.available(action_id, now)
         if why:
             raise DecisionError(why)

@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable
 class EffectRunner:
     """Starts and ends effects on a running simulation; the engine as effects see it."""
 
-    def __init__(self, env, ledger, reputation, mods, rebound, pools, dispatch, fired_at, log, exposures=None):
-        self.env = env
+    def __init__(self, clock, ledger, reputation, mods, rebound, pools, dispatch, fired_at, log, exposures=None):
+        self.clock = clock
         self._exposures = exposures  # incidents.Incidents: the exposures of the run
         self._until = math.inf  # when the effect being begun ends
         self._ledger = ledger
@@ -39,8 +39,7 @@ class EffectRunner:
         if not effects:
             return
         if delay > 0:
-            ev = self.env.timeout(delay)
-            ev.callbacks.append(lambda _ev: self._begin_all(effects, source, duration))
+            self.clock.after(delay, lambda _ev: self._begin_all(effects, source, duration))
         else:
             self._begin_all(effects, source, duration)
 
@@ -53,38 +52,38 @@ class EffectRunner:
         duration = getattr(e, "duration", None)
         if duration is None:
             duration = default_duration
-        self._until = math.inf if duration is None else self.env.now + duration
+        self._until = math.inf if duration is None else self.clock.now + duration
         started = e.begin(self)
         kind = e.effect
-        self._log.add(self.env.now, "effect_start", source=source, effect=kind, **started.detail)
+        self._log.add(self.clock.now, "effect_start", source=source, effect=kind, **started.detail)
         end = started.end
         if end is not None and duration is not None:
 
             def finish(_ev) -> None:
                 end()
-                self._log.add(self.env.now, "effect_end", source=source, effect=kind)
+                self._log.add(self.clock.now, "effect_end", source=source, effect=kind)
 
-            self.env.timeout(duration).callbacks.append(finish)
+            self.clock.after(duration, finish)
 
     # ------------------------------------------------ EffectRun: what effects may do
     @property
     def now(self) -> float:
-        return self.env.now
+        return self.clock.now
 
     def pay(self, amount: float) -> None:
         self._ledger.add("actions", amount)
 
     def shift_reputation(self, delta: float) -> None:
-        self._reputation.shock(delta, self.env.now)
+        self._reputation.shock(delta, self.clock.now)
 
     def surge(self, target: str | None, peak: float, half_life: float) -> list[str]:
-        idx = self._mods.add_surge(target, self.env.now, peak, half_life)
+        idx = self._mods.add_surge(target, self.clock.now, peak, half_life)
         self._rebound(idx)
         return [self._mods.type_names[i] for i in idx]
 
     def add_staff(self, pool: str, add: int) -> None:
         p = self._pool_by_name[pool]
-        now = self.env.now
+        now = self.clock.now
         new = p.add_agents(add, now)
         if new:
             self._dispatch(p, now, new)
@@ -100,7 +99,7 @@ class EffectRunner:
         self._ledger.add("fines", amount)
 
     def ramp(self, target: str | None, peak: float, over: float) -> tuple[list[str], Callable[[], None]]:
-        token, idx = self._mods.add_ramp(target, self.env.now, peak, over)
+        token, idx = self._mods.add_ramp(target, self.clock.now, peak, over)
         self._rebound(idx)
 
         def release() -> None:

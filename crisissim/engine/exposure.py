@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from crisissim.engine.rng import Stream, dist_stream, generator
+from crisissim.engine.rng import Stream, dist_stream
 from crisissim.scenario.units import PER_MINUTES
 
 INF = math.inf
@@ -249,7 +249,7 @@ class IncidentClock:
 
     def __init__(self, seed: int, exposure: str, kind: str, cost_dist):
         prefix = f"exposure:{exposure}:{kind}:"
-        self.masses = Stream(generator(seed, prefix + "time"), lambda rng, n: rng.standard_exponential(n))
+        self.masses = Stream(seed, prefix + "time", lambda rng, n: rng.standard_exponential(n))
         self.costs = dist_stream(seed, prefix + "cost", cost_dist)
         self.mass = self.masses.next()  # what g·∫N must still reach, from the state's t0
         self.pending = None  # the event of the next incident (a stale one is ignored)

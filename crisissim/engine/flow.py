@@ -20,7 +20,6 @@ import heapq
 import math
 from collections import deque
 
-from crisissim.engine.arrivals import _Ev, schedule
 from crisissim.engine.contacts import DONE, SERVING, Contact
 from crisissim.engine.stats import WaitHistogram
 
@@ -28,9 +27,16 @@ from crisissim.engine.stats import WaitHistogram
 class ContactFlow:
     """Moves contacts through queues and pools and books their outcomes."""
 
-    def __init__(self, env, scenario, types, pools, skill_groups, mods, score, churn, ledger, intervals,
+    def __init__(self, clock, scenario, types, pools, skill_groups, mods, score, churn, ledger, intervals,
                  record: bool = False):
-        self.env = env
+        self.clock = clock
+        self.env = clock.env
+        self._timeout = clock.env.timeout
+        self._agenda = clock.agenda  # Agenda.add, inlined on the hot path
+        self._agenda_times = clock.agenda.times
+        self._agenda_due = clock.agenda.due
+        self._push = heapq.heappush
+        self._completes = self._complete  # bound once
         sc = scenario
         self.warmup = sc.meta.warmup
         self.threshold = sc.scoring.service_level.threshold
@@ -39,6 +45,8 @@ class ContactFlow:
         self.types = types
         self.pools = pools
         self.skill_groups = skill_groups  # per pool: lists of contact types, best priority first
+        # per pool: its one contact type when it has a single skill, else None (next_for's fast path)
+        self._only = [g[0][0] if len(g) == 1 and len(g[0]) == 1 else None for g in skill_groups]
         self.mods = mods
         self.score = score
         self.churn = churn
@@ -50,9 +58,13 @@ class ContactFlow:
         self.wait_hist_async = WaitHistogram()
         self.iv_scale = 1.0 / intervals.interval
         self.iv_n = intervals.n
+        # the interval tallies, bound once (hot path)
+        self._offered = intervals.offered
+        self._sync_answered = intervals.sync_answered
+        self._async_answered = intervals.async_answered
+        self._iv_wait_sum = intervals.wait_sum
+        self._iv_within = intervals.within
         self._resolved_severity = 0.0  # resolutions since the last tick, booked to reputation then
-        self._queue = env._queue  # Environment.schedule, inlined on the hot path
-        self._eid = env._eid
         self.hist_add = self.wait_hist.add
         self.hist_zero = self.wait_hist.bins
         self.hist_async_add = self.wait_hist_async.add
@@ -63,29 +75,30 @@ class ContactFlow:
         return s
 
     # ---------------------------------------------------------------- arrivals
-    def arrive(self, ti: int, now: float, repeat: bool = False) -> Contact | None:
-        """A contact of type ``ti`` arrives at ``now``; returns it (None if self-service absorbed it)."""
-        t = self.types[ti]
-        mods = self.mods
+    def arrive(self, t, now: float, repeat: bool = False) -> Contact | None:
+        """A contact of type ``t`` (its state) arrives at ``now``; returns it (None if self-service absorbed it)."""
         # attributes are drawn in a fixed order whatever happens next (common random numbers)
-        handle, patience, fcr_u, churn_u, neg_u, defl = (t.repeat_attrs if repeat else t.attrs).next()
+        rows = t.repeat_attrs if repeat else t.attrs
+        try:
+            handle, patience, fcr_u, churn_u, neg_u, defl = rows.take()  # AttributeStream.next, no Python call
+        except StopIteration:
+            handle, patience, fcr_u, churn_u, neg_u, defl = rows.next()
         neg = t.social and neg_u < t.negative_share
-        deadline = now + patience
         counted = now >= self.warmup
-        if defl < mods.deflect[ti]:
+        if t.gated and defl < self.mods.deflect[t.index]:  # self-service or an outage in force
             if counted:
                 t.counts.deflected += 1
             return None
-        c = Contact(t, now, deadline, handle, fcr_u, churn_u, neg, repeat, counted)
+        iv = int(now * self.iv_scale)
+        if iv >= self.iv_n:
+            iv = self.iv_n - 1
+        c = Contact(t, now, now + patience, handle, fcr_u, churn_u, neg, repeat, counted, iv)
         if counted:
             t.counts.arrived += 1
             if repeat:
                 t.counts.repeat += 1
-            iv = int(now * self.iv_scale)
-            if iv >= self.iv_n:
-                iv = self.iv_n - 1
-            self.intervals.offered[iv] += 1
-        if mods.down[ti]:
+            self._offered[iv] += 1
+        if t.gated and self.mods.down[t.index]:
             c.state = DONE
             c.deadline = now
             self._abandoned(t, c, now)
@@ -93,7 +106,7 @@ class ContactFlow:
         if neg:
             t.neg_waiting += 1
             if t.excitation is not None:
-                c.alpha = t.excitation.base_alpha * mods.alpha
+                c.alpha = t.excitation.base_alpha * self.mods.alpha
                 t.excitation.add(now, c.alpha)
         for pool in t.servers:
             if pool.idle > 0:
@@ -101,81 +114,92 @@ class ContactFlow:
                 c.state = SERVING
                 self._start(pool, t, c, now)
                 return c
-        self._abandon_due(t, now)
-        t.queue.push(c)
+        q = t.queue
+        if q.deadlines and q.deadlines[0][0] <= now:  # hot path: the check of _abandon_due, inlined
+            self._abandon_due(t, now)
+        q.push(c)
         return c
 
-    def post(self, ti: int, now: float) -> None:
+    def post(self, t, now: float) -> None:
         """A social post arrives: as :meth:`arrive`, and shown in the feed."""
-        c = self.arrive(ti, now)
+        c = self.arrive(t, now)
         if c is not None:
-            self.posts.append((now, self.types[ti].name, c.negative))
+            self.posts.append((now, t.name, c.negative))
 
-    def repeat_later(self, ti: int, delay: float) -> None:
-        schedule(self.env, delay, self._repeat_cb, ti)
+    def repeat_later(self, t, delay: float) -> None:
+        """The customer of a contact of type ``t`` calls again in ``delay`` minutes."""
+        self.clock.after(delay, self._repeat_cb, t)
 
     def _repeat_cb(self, ev) -> None:
-        self.arrive(ev._value, self.env._now, repeat=True)
+        self.arrive(ev.value, self.clock.now, repeat=True)
 
     # ----------------------------------------------------------------- service
     def _start(self, pool, t, c: Contact, now: float) -> None:
         c.start = now
-        arrival = c.arrival
-        wait = now - arrival
+        c.pool = pool
+        wait = now - c.arrival
         if c.counted:
             cnt = t.counts
             cnt.answered += 1
-            cnt.in_service += 1
-            iv = int(arrival * self.iv_scale)
-            if iv >= self.iv_n:
-                iv = self.iv_n - 1
-            ivs = self.intervals
-            ivs.answered[iv] += 1
+            iv = c.iv
             if t.sync:
-                ivs.sync_answered[iv] += 1
+                self._sync_answered[iv] += 1
                 if wait > 0:
                     cnt.waited += 1
                     cnt.wait_sum += wait
-                    ivs.wait_sum[iv] += wait
+                    self._iv_wait_sum[iv] += wait
                     self.hist_add(wait)
                 else:
                     self.hist_zero[0] += 1  # WaitHistogram: a zero wait
                 if wait <= self.threshold:
                     cnt.within += 1
-                    ivs.within[iv] += 1
+                    self._iv_within[iv] += 1
             else:
+                self._async_answered[iv] += 1
                 cnt.wait_sum += wait
                 if wait > 0:
                     cnt.waited += 1
                 self.hist_async_add(wait)
         if wait > t.sla and not c.breached:
             c.breached = True
-            self._breach(t, c, now, arrival + t.sla)
+            self._breach(t, c, now, c.arrival + t.sla)
         if c.negative:
             t.neg_waiting -= 1
             if t.excitation is not None and c.alpha:
                 t.excitation.add(now, -c.alpha * math.exp(-t.excitation.beta * wait))
         ht = c.handle * t.ht_scale[pool.index]
-        heapq.heappush(self._queue, (now + ht, 1, next(self._eid), _Ev(self._done, (pool, c))))
+        end = c.end = now + ht
+        if t.continuous_handling:  # no tie with SimPy's events possible: on the agenda
+            if end in self._agenda_due:  # Agenda.add, inlined
+                self._agenda.tie(end, self._completes, c)
+            else:
+                self._agenda_due[end] = (self._completes, c)
+                self._push(self._agenda_times, end)
+        elif self.clock.held:  # between SimPy's events (an arrival, a staff effect): at the exact time
+            self.clock.at(end, self._done, c)
+        else:
+            self._timeout(ht, c).callbacks.append(self._done)  # at env.now + ht == end
 
     def _done(self, ev) -> None:
-        pool, c = ev._value
-        now = self.env._now
+        self._complete(ev.value)
+
+    def _complete(self, c: Contact) -> None:
+        """A service ends at ``c.end``."""
+        pool = c.pool
+        now = c.end
         t = c.ctype
-        ti = t.index
         resolved = c.fcr_u < t.p_fix[pool.index]
         comp = 0.0
         if resolved:
-            comp = self.mods.compensation[ti]
+            comp = self.mods.compensation[t.index]
             if comp:
                 self.ledger.add("compensation", comp)
             self._resolved_severity += t.severity
         churned = self.churn.after_service(t, c, resolved, comp)
         if not churned and not resolved:
-            self.repeat_later(ti, t.next_repeat_delay())
+            self.repeat_later(t, t.next_repeat_delay())
         if c.counted:
             cnt = t.counts
-            cnt.in_service -= 1
             cnt.served += 1
             if resolved:
                 cnt.resolved += 1
@@ -189,12 +213,23 @@ class ContactFlow:
     def next_for(self, pool, now: float) -> bool:
         """Give an agent of ``pool`` who is free (counted busy) the longest-waiting contact of
         its best skill group; with nothing to do, the agent rests (becomes idle)."""
+        t = self._only[pool.index]
+        if t is not None:  # one skill: its queue's head, without comparing groups
+            q = t.queue
+            if q.deadlines and q.deadlines[0][0] <= now:  # hot path: the check of _abandon_due, inlined
+                self._abandon_due(t, now)
+            if q.waiting:
+                self._start(pool, t, q.pop_head(), now)
+                return True
+            pool.rest()
+            return False
         for group in self.skill_groups[pool.index]:
             best = None
             best_t = None
             for t in group:
-                self._abandon_due(t, now)
                 q = t.queue
+                if q.deadlines and q.deadlines[0][0] <= now:  # hot path: the check of _abandon_due, inlined
+                    self._abandon_due(t, now)
                 if q.waiting:
                     h = q.head()
                     if best is None or h.arrival < best.arrival:
@@ -238,7 +273,7 @@ class ContactFlow:
             self.score.add(-hit, now, when=at)
         churned = self.churn.after_abandon(t, c, wait)
         if not churned and t.retry and c.fcr_u < t.retry:  # fcr_u is this customer's spare uniform: no call was answered
-            self.repeat_later(t.index, max(0.0, at + t.retry_delay.next() - now))
+            self.repeat_later(t, max(0.0, at + t.retry_delay.next() - now))
         if self.records is not None:
             self.records.append((t.name, c.arrival, math.nan, at, "abandoned", False, churned, c.repeat))
 

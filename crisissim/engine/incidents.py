@@ -44,11 +44,11 @@ class ExposureView:
 class Incidents:
     """Every exposure of a run and the incidents they breed."""
 
-    def __init__(self, env, scenario, seed: int, book, shift_reputation, trigger, log):
+    def __init__(self, clock, scenario, seed: int, book, shift_reputation, trigger, log):
         """``book(part, amount)`` adds to a loss part, ``shift_reputation(delta)`` moves reputation
         now, ``trigger(inject)`` fires an inject if it may still fire, ``log(now, kind, **detail)``
         writes the event log."""
-        self.env = env
+        self.clock = clock  # crisissim.engine.clock.Clock: time and timeouts
         self.book = book
         self.shift_reputation = shift_reputation
         self.trigger = trigger
@@ -71,12 +71,12 @@ class Incidents:
             if at <= 0:
                 self.open(name)
             else:
-                self.env.timeout(at).callbacks.append(lambda _e, name=name: self.open(name))
+                self.clock.after(at, lambda _e, name=name: self.open(name))
 
     # ----------------------------------------------------------------- changes
     def _change(self, name: str, change: Callable[[ExposureState], None]) -> None:
         st = self.states[name]
-        now = self.env.now
+        now = self.clock.now
         self._advance(st, now)
         change(st)
         st.refold()
@@ -96,15 +96,13 @@ class Incidents:
         if s is None:
             clock.wait(None)
             return
-        ev = self.env.timeout(s)
-        clock.wait(ev)
-        ev.callbacks.append(lambda e, st=st, kind=kind: self._incident(st, kind, e))
+        clock.wait(self.clock.after(s, lambda e, st=st, kind=kind: self._incident(st, kind, e)))
 
     def _incident(self, st: ExposureState, kind: str, ev) -> None:
         clock = self.clocks[st.name][kind]
         if clock.pending is not ev:
             return  # superseded by a change
-        now = self.env.now
+        now = self.clock.now
         self._advance(st, now)
         cost = clock.next_incident()
         st.record(kind, cost)
@@ -131,7 +129,7 @@ class Incidents:
         st = self.states[name]
         if st.open:
             return
-        now = self.env.now
+        now = self.clock.now
 
         self._change(name, lambda st: st.open_now(now))
         self.log(now, "exposure_open", exposure=name, label=st.spec.label, units=st.spec.units)

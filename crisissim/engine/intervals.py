@@ -28,7 +28,7 @@ class IntervalStats:
         n = self.n
         # Python lists: the hot path bumps them one at a time
         self.offered = [0] * n
-        self.answered = [0] * n
+        self.async_answered = [0] * n  # answered = sync_answered + async_answered
         self.abandoned = [0] * n
         self.within = [0] * n
         self.sync_answered = [0] * n  # service level and ASA are of phone and chat only
@@ -40,17 +40,17 @@ class IntervalStats:
         self.closed = 0  # intervals closed so far
         self._marks = [(0.0, 0.0)] * n_pools  # (busy, available) agent-minutes at the last close
 
-    def start(self, env, duration: float, pools, types) -> None:
+    def start(self, clock, duration: float, pools, types) -> None:
         """Close each interval on the clock at its end (the last one is closed by :meth:`close_all`)."""
 
         def at_end(_ev) -> None:
-            now = env.now
+            now = clock.now
             self.close(now, pools, types)
             if now + self.interval < duration - 1e-9:
-                env.timeout(self.interval).callbacks.append(at_end)
+                clock.after(self.interval, at_end)
 
         if self.interval < duration:
-            env.timeout(self.interval).callbacks.append(at_end)
+            clock.after(self.interval, at_end)
 
     def close(self, now: float, pools, types) -> None:
         """Close the next interval: agent time of each pool since the last close, and the backlog."""
@@ -78,7 +78,7 @@ class IntervalStats:
     def arrays(self) -> dict[str, np.ndarray]:
         """KPIs per interval: start (minutes), offered, answered, abandoned, service_level,
         asa (minutes), occupancy (all pools), backlog, then ``occupancy.<pool>`` for each pool."""
-        answered = np.asarray(self.answered, dtype=float)
+        answered = np.asarray(self.sync_answered, dtype=float) + np.asarray(self.async_answered, dtype=float)
         abandoned = np.asarray(self.abandoned, dtype=float)
         within = np.asarray(self.within, dtype=float)
         wait_sum = np.asarray(self.wait_sum, dtype=float)

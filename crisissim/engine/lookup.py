@@ -25,8 +25,8 @@ from crisissim.scenario.condition import (
 class Lookup:
     """``lookup(kind, arg)``: the value a condition names, now (reads only)."""
 
-    def __init__(self, env, types, pools, score, ledger, churn, fired, exposures=None, alarms=None):
-        self.env = env
+    def __init__(self, clock, types, pools, score, ledger, churn, fired, exposures=None, alarms=None):
+        self.clock = clock
         self.types = types
         self.type_by_name = {t.name: t for t in types}
         self.pool_by_name = {p.name: p for p in pools}
@@ -52,13 +52,13 @@ class Lookup:
 
     # ------------------------------------------------------------------ scalars
     def time(self) -> float:
-        return self.env.now
+        return self.clock.now
 
     def reputation(self) -> float:
-        return self.score.at(self.env.now)
+        return self.score.at(self.clock.now)
 
     def loss(self) -> float:
-        return self.ledger.total(self.env.now)
+        return self.ledger.total(self.clock.now)
 
     def churned(self) -> float:
         return float(self.churn.during_run)
@@ -89,7 +89,7 @@ class Lookup:
         return float(self.exposures.incident_count())
 
     def exposed(self) -> float:
-        return self.exposures.exposed(None, self.env.now)
+        return self.exposures.exposed(None, self.clock.now)
 
     # ----------------------------------------------------------- per contact type
     def queue_of_type(self, t) -> float:
@@ -123,10 +123,10 @@ class Lookup:
 
     # ------------------------------------------------------- exposures, incidents
     def exposed_of_exposure(self, name: str) -> float:
-        return self.exposures.exposed(name, self.env.now)
+        return self.exposures.exposed(name, self.clock.now)
 
     def retrieved_of_exposure(self, name: str) -> float:
-        return self.exposures.retrieved(name, self.env.now)
+        return self.exposures.retrieved(name, self.clock.now)
 
     def incidents_of_incident(self, kind: str) -> float:
         return float(self.exposures.incident_count(kind))

@@ -42,7 +42,15 @@ class Reputation:
 
     def add(self, delta: float, now: float, when: float | None = None) -> None:
         """Add ``delta`` points at ``now``; with ``when`` < now, as if added then and relaxed since."""
-        v = self.advance(now)
+        dt = now - self._t  # advance(now), inlined: abandonments hit reputation one by one
+        if dt > 0:
+            b = self.baseline
+            v = b + (self.value - b) * math.exp(-self.kappa * dt)
+            self._t = now
+            if v < self.minimum:
+                self.minimum = v
+        else:
+            v = self.value
         if when is not None and when < now:
             delta *= math.exp(-self.kappa * (now - when))
         v = min(100.0, max(0.0, v + delta))

@@ -29,16 +29,19 @@ def generator(seed: int, name: str) -> np.random.Generator:
 
 
 class Stream:
-    """Buffered draws of one kind from one generator: ``next()`` returns a float.
+    """Buffered draws of one kind from the generator of stream ``name``: ``next()`` returns a float.
 
     ``draw(rng, n)`` fills a block; values are consumed in order, so the sequence
-    is the same however the simulation is advanced.
+    is the same however the simulation is advanced. The generator is made on the first
+    draw (a stream never drawn from costs nothing).
     """
 
-    __slots__ = ("_rng", "_draw", "_buf", "_i", "_n")
+    __slots__ = ("_seed", "_name", "_rng", "_draw", "_buf", "_i", "_n")
 
-    def __init__(self, rng: np.random.Generator, draw):
-        self._rng = rng
+    def __init__(self, seed: int, name: str, draw):
+        self._seed = seed
+        self._name = name
+        self._rng = None
         self._draw = draw
         self._buf: list[float] = []
         self._i = 0
@@ -47,6 +50,8 @@ class Stream:
     def next(self) -> float:
         i = self._i
         if i >= self._n:
+            if self._rng is None:
+                self._rng = generator(self._seed, self._name)
             self._buf = self._draw(self._rng, BLOCK).tolist()
             self._n = len(self._buf)
             i = 0
@@ -56,12 +61,12 @@ class Stream:
 
 def uniform_stream(seed: int, name: str) -> Stream:
     """Uniform(0, 1) draws."""
-    return Stream(generator(seed, name), lambda rng, n: rng.random(n))
+    return Stream(seed, name, lambda rng, n: rng.random(n))
 
 
 def dist_stream(seed: int, name: str, dist) -> Stream:
     """Draws of a scenario distribution (minutes)."""
-    return Stream(generator(seed, name), dist.sample)
+    return Stream(seed, name, dist.sample)
 
 
 def poisson_from_uniform(u: float, lam: float) -> int:
@@ -85,50 +90,71 @@ def poisson_from_uniform(u: float, lam: float) -> int:
 
 
 class _Rows(ABC):
-    """Consumes rows drawn a block at a time by ``_block()``; one call per customer or candidate."""
+    """Consumes rows drawn a block at a time by ``_block()`` (columns, zipped here); one call
+    per customer or candidate.
 
-    __slots__ = ("_rows", "_i", "_n")
+    Hot path: ``take`` is the C-level ``__next__`` of a ``zip`` over the block's columns, so
+    a row costs no Python call and, unpacked at once, no allocation (``zip`` reuses its
+    tuple) — a block of tuples would keep the garbage collector busy. It raises
+    ``StopIteration`` when the block is used up, and then ``next()`` refills it::
+
+        try:
+            a, b = rows.take()
+        except StopIteration:
+            a, b = rows.next()
+
+    ``next()`` alone gives the same rows in the same order.
+    """
+
+    __slots__ = ("take",)
 
     def __init__(self):
-        self._rows: list[tuple] = []
-        self._i = 0
-        self._n = 0
+        self.take = iter(()).__next__
 
     @abstractmethod
-    def _block(self) -> list[tuple]:
-        """The next block of rows."""
+    def _block(self) -> list[list[float]]:
+        """The columns of the next block."""
 
     def next(self) -> tuple:
-        i = self._i
-        if i >= self._n:
-            self._rows = self._block()
-            self._n = len(self._rows)
-            i = 0
-        self._i = i + 1
-        return self._rows[i]
+        try:
+            return self.take()
+        except StopIteration:
+            self.take = zip(*self._block(), strict=True).__next__
+            return self.take()
 
 
 class AttributeStream(_Rows):
     """Per-customer attribute rows ``(handle, patience, fcr_u, churn_u, negative_u, deflect_u)``.
 
     Each column comes from its own generator (one stream per source of randomness),
-    drawn in blocks and zipped, so the engine pays one call per customer.
+    drawn in blocks and zipped, so the engine pays one call per customer. The generators
+    are made on the first draw; without ``negative`` (a contact type that is not social)
+    that column is a constant 1.0 and its stream is never drawn.
     """
 
-    __slots__ = ("_h", "_p", "_u", "_hd", "_pd")
+    __slots__ = ("_seed", "_prefix", "_gens", "_hd", "_pd", "_negative")
 
-    def __init__(self, seed: int, prefix: str, handle_dist, patience_dist):
+    def __init__(self, seed: int, prefix: str, handle_dist, patience_dist, negative: bool = True):
         super().__init__()
-        self._h = generator(seed, prefix + "handle")
-        self._p = generator(seed, prefix + "patience") if patience_dist is not None else None
-        self._u = [generator(seed, prefix + k) for k in ("fcr", "churn", "negative", "deflect")]
+        self._seed = seed
+        self._prefix = prefix
+        self._gens = None
         self._hd = handle_dist
         self._pd = patience_dist
+        self._negative = negative
 
-    def _block(self) -> list[tuple]:
-        h = self._hd.sample(self._h, BLOCK).tolist()
-        p = self._pd.sample(self._p, BLOCK).tolist() if self._pd is not None else [float("inf")] * BLOCK
-        return list(zip(h, p, *(g.random(BLOCK).tolist() for g in self._u)))
+    def _block(self) -> list[list[float]]:
+        if self._gens is None:
+            seed, prefix = self._seed, self._prefix
+            self._gens = {k: generator(seed, prefix + k) for k in ("handle", "patience", "fcr", "churn", "negative",
+                                                                   "deflect")
+                          if (k != "patience" or self._pd is not None) and (k != "negative" or self._negative)}
+        g = self._gens
+        h = self._hd.sample(g["handle"], BLOCK).tolist()
+        p = self._pd.sample(g["patience"], BLOCK).tolist() if self._pd is not None else [float("inf")] * BLOCK
+        neg = g["negative"].random(BLOCK).tolist() if self._negative else [1.0] * BLOCK
+        return [h, p, g["fcr"].random(BLOCK).tolist(), g["churn"].random(BLOCK).tolist(), neg,
+                g["deflect"].random(BLOCK).tolist()]
 
 
 class CandidateStream(_Rows):
@@ -141,5 +167,5 @@ class CandidateStream(_Rows):
         self._e = generator(seed, prefix + "arrival-gap")
         self._u = generator(seed, prefix + "arrival-accept")
 
-    def _block(self) -> list[tuple]:
-        return list(zip(self._e.standard_exponential(BLOCK).tolist(), self._u.random(BLOCK).tolist()))
+    def _block(self) -> list[list[float]]:
+        return [self._e.standard_exponential(BLOCK).tolist(), self._u.random(BLOCK).tolist()]

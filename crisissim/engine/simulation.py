@@ -89,7 +89,8 @@ class Simulation:
                 "(resolve a name with crisissim.policy.resolve(name, scenario, seed))"
             )
         self.policy = policy
-        self.env = env = simpy.Environment()
+        self.env = simpy.Environment()
+        self.clock = clock = Clock(self.env, sc.meta.duration)
         self.duration = sc.meta.duration
         self.finished = False
         seed = self.seed
@@ -98,8 +99,8 @@ class Simulation:
         # agents and contact types, and who serves what
         self.pools = [StaffPool(n, i, spec, scheduled_at(spec, 0.0)) for i, (n, spec) in enumerate(sc.pools.items())]
         # exposures and their incidents (the log, reputation and director they reach are made below)
-        self.exposures = Incidents(env, sc, seed, lambda part, amount: self.ledger.add(part, amount),
-                                   lambda delta: self.reputation.shock(delta, env.now),
+        self.exposures = Incidents(clock, sc, seed, lambda part, amount: self.ledger.add(part, amount),
+                                   lambda delta: self.reputation.shock(delta, clock.now),
                                    lambda inject: self.director.trigger(inject),
                                    lambda now, kind, **detail: self.log.add(now, kind, **detail))
         self.ledger = Ledger(self.pools, {"retrieval": self.exposures.retrieval_cost} if sc.exposures else None)
@@ -117,11 +118,11 @@ class Simulation:
         # the flow of contacts and the processes that feed it
         self.intervals = IntervalStats(self.duration, sc.meta.interval, [p.name for p in self.pools])
         self.timeline = TimeSeries(self.duration, sc.meta.sample_every, len(self.types))
-        self.flow = ContactFlow(env, sc, self.types, self.pools, skill_groups, self.mods, self.score, self.churn,
+        self.flow = ContactFlow(clock, sc, self.types, self.pools, skill_groups, self.mods, self.score, self.churn,
                                 self.ledger, self.intervals, record=record_contacts)
         self.sources = [
-            ArrivalSource(env, t.spec, t.index, self.mods, rs, CandidateStream(seed, f"type:{t.name}:"),
-                          self.flow.post if t.social else self.flow.arrive, t.excitation)
+            ArrivalSource(clock, clock.agenda, t.spec, t.index, self.mods, rs, CandidateStream(seed, f"type:{t.name}:"),
+                          self.flow.post if t.social else self.flow.arrive, t.excitation, key=t)
             for t in self.types
         ]
         self.reputation = ReputationTicks(self.score, rs, [self.churn.set_reputation]
@@ -132,14 +133,14 @@ class Simulation:
         self.log = EventLog(self.ledger.total, self.score.at)
         self.plan = DecisionPlan(sc, replay, policy)
         self.replaying = self.plan.replaying
-        self.effects = EffectRunner(env, self.ledger, self.reputation, self.mods, self.rebound, self.pools,
+        self.effects = EffectRunner(clock, self.ledger, self.reputation, self.mods, self.rebound, self.pools,
                                     self.flow.dispatch_idle, lambda inject: self.director.fired_at.get(inject),
                                     self.log, self.exposures)
-        self.lookup = Lookup(env, self.types, self.pools, self.score, self.ledger, self.churn,
+        self.lookup = Lookup(clock, self.types, self.pools, self.score, self.ledger, self.churn,
                              lambda inject: self.director.fire_count[inject], self.exposures, self.alarms)
-        self.director = Director(sc, env, self.log, self.effects, self.ledger, self.lookup, self._answer, seed)
-        self.clock = Clock(env, self.duration, self.director, self.plan)
-        self.tick = Tick(env, sc.meta.sample_every, self.duration, self.flow, self.reputation, self.churn,
+        self.director = Director(sc, clock, self.log, self.effects, self.ledger, self.lookup, self._answer, seed)
+        clock.drive(self.director, self.plan)
+        self.tick = Tick(clock, sc.meta.sample_every, self.duration, self.flow, self.reputation, self.churn,
                          self.director, self.timeline, self.types, self.pools, self.ledger, self.alarms)
         self.snapshots = SnapshotBuilder(sc, self.types, self.pools, self.score, self.ledger, self.churn, self.flow,
                                          self.director, self.log, self.exposures, self.alarms)
@@ -162,9 +163,9 @@ class Simulation:
         # the order of these first events is part of the run's definition (ties on the heap)
         for src in self.sources:
             src.rebound()
-        schedule_shifts(self.env, self.pools, self.duration, self.flow.dispatch_idle)
+        schedule_shifts(self.clock, self.pools, self.duration, self.flow.dispatch_idle)
         self.tick.start()
-        self.intervals.start(self.env, self.duration, self.pools, self.types)
+        self.intervals.start(self.clock, self.duration, self.pools, self.types)
         self.exposures.start()
 
     def rebound(self, idx) -> None:
@@ -177,11 +178,11 @@ class Simulation:
         """Advance the clock to ``t`` minutes (capped at the duration); return a snapshot.
 
         With ``stop_on_card``, stop earlier, at the moment a card opens that waits for the trainee."""
-        if t < self.env.now:
-            raise ValueError(f"cannot run back in time: now {self.env.now:g}, asked {t:g}")
+        if t < self.clock.now:
+            raise ValueError(f"cannot run back in time: now {self.clock.now:g}, asked {t:g}")
         if self.clock.advance(t, stop_on_card=stop_on_card):
             return self.snapshot()
-        if self.env.now >= self.duration:
+        if self.clock.now >= self.duration:
             self._finish()
         return self.snapshot()
 
@@ -212,7 +213,7 @@ class Simulation:
         if self.finished:
             return
         now = self.duration
-        self.clock.jump_to_end()
+        self.clock.finish()
         self.flow.settle(now)
         for p in self.pools:
             p.accrue(now)
@@ -228,7 +229,7 @@ class Simulation:
     @property
     def now(self) -> float:
         """The simulation clock (minutes)."""
-        return self.env.now
+        return self.clock.now
 
     @property
     def steps(self) -> int:
@@ -251,11 +252,11 @@ class Simulation:
 
     def total_loss(self, now: float | None = None) -> float:
         """Total loss so far (money)."""
-        return self.ledger.total(self.env.now if now is None else now)
+        return self.ledger.total(self.clock.now if now is None else now)
 
     def loss_parts(self, now: float | None = None) -> dict[str, float]:
         """Loss so far by part (``LOSS_PARTS``)."""
-        return self.ledger.parts(self.env.now if now is None else now)
+        return self.ledger.parts(self.clock.now if now is None else now)
 
     def service_level(self) -> float:
         """Share of sync contacts answered within the threshold so far."""
@@ -263,11 +264,11 @@ class Simulation:
 
     def snapshot(self) -> Snapshot:
         """An immutable view of the state now; reading it changes nothing."""
-        return self.snapshots.build(self.env.now, self.finished)
+        return self.snapshots.build(self.clock.now, self.finished)
 
     def contact_stats(self) -> dict[str, ContactStats]:
         """Per contact type: cumulative counts and the queue now (read-only; for dashboards)."""
-        return self.snapshots.contact_stats(self.env.now)
+        return self.snapshots.contact_stats(self.clock.now)
 
     def result(self):
         """Run to the end (cards left open take their defaults) and return the :class:`Result`."""

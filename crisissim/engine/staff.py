@@ -94,17 +94,25 @@ class StaffPool:
     def on_duty(self) -> int:
         return self.idle + self.busy
 
-    # the contact flow's moves
+    # the contact flow's moves (hot path: ``accrue`` is inlined in both, the same three lines)
     def seize(self, now: float) -> None:
         """An idle agent takes a contact."""
-        self.accrue(now)
+        dt = now - self._t
+        if dt > 0:
+            self.busy_area += self.busy * dt
+            self.avail_area += (self.idle + self.busy) * dt
+            self._t = now
         self.idle -= 1
         self.busy += 1
 
     def finish(self, now: float) -> bool:
         """An agent finished a contact: False if they go home (the pool is over headcount);
         True if they stay, still counted busy until given work or sent to :meth:`rest`."""
-        self.accrue(now)
+        dt = now - self._t
+        if dt > 0:
+            self.busy_area += self.busy * dt
+            self.avail_area += (self.idle + self.busy) * dt
+            self._t = now
         if self.busy + self.idle > self.target:
             self.busy -= 1
             return False
@@ -159,16 +167,16 @@ def shift_changes(spec, duration: float) -> list[float]:
     return sorted(t for t in times if 0 < t < duration)
 
 
-def schedule_shifts(env, pools, duration: float, dispatch) -> None:
+def schedule_shifts(clock, pools, duration: float, dispatch) -> None:
     """Put every pool's shift changes on the clock; ``dispatch(pool, now, n)`` gives work to
     the ``n`` agents who came on duty."""
     for pool in pools:
         for t in shift_changes(pool.spec, duration):
-            env.timeout(t).callbacks.append(lambda _e, pool=pool: _shift(env, pool, dispatch))
+            clock.after(t, lambda _e, pool=pool: _shift(clock, pool, dispatch))
 
 
-def _shift(env, pool: StaffPool, dispatch) -> None:
-    now = env.now
+def _shift(clock, pool: StaffPool, dispatch) -> None:
+    now = clock.now
     new = pool.shift_change(now)
     if new:
         dispatch(pool, now, new)

@@ -12,33 +12,40 @@ import numpy as np
 _FINE = 1.0 / 60.0  # one-second bins ...
 _FINE_N = 3600  # ... up to one hour
 _COARSE_N = 14_400  # then one-minute bins up to ten days
+_START_BINS = 600  # ten minutes' worth to begin with
 
 
 class WaitHistogram:
     """Histogram of waits (minutes) with exact count, sum and maximum."""
 
-    __slots__ = ("bins", "total", "max")
+    __slots__ = ("bins", "total", "max", "top")
 
     def __init__(self):
-        self.bins = [0] * (_FINE_N + _COARSE_N + 1)  # a list: cheaper to bump than numpy
+        # a list: cheaper to bump than numpy; it grows with the longest wait (up to
+        # _FINE_N + _COARSE_N + 1 bins), so a run with short waits keeps a short list
+        self.bins = [0] * _START_BINS
         self.total = 0.0
         self.max = 0.0
+        self.top = 0  # the bin of the longest wait: no bin above it is used
 
     @property
     def n(self) -> int:
         """Waits recorded (a zero wait is recorded by bumping ``bins[0]`` directly)."""
-        return sum(self.bins)
+        return sum(self.bins[: self.top + 1])
 
     def add(self, w: float) -> None:
         self.total += w
-        if w > self.max:
-            self.max = w
         if w < 60.0:
             i = int(w / _FINE)
         else:
             i = _FINE_N + int(w - 60.0)
             if i > _FINE_N + _COARSE_N:
                 i = _FINE_N + _COARSE_N
+        if w > self.max:
+            self.max = w
+            self.top = i
+            if i >= len(self.bins):
+                self.bins.extend([0] * (i + 1 - len(self.bins)))
         self.bins[i] += 1
 
     def mean(self) -> float:
@@ -47,7 +54,7 @@ class WaitHistogram:
 
     def quantiles(self, qs) -> list[float]:
         """The q-quantiles for each q in ``qs``, interpolated within their bins (1 s resolution below 1 h)."""
-        bins = np.asarray(self.bins, dtype=np.int64)
+        bins = np.asarray(self.bins[: self.top + 1], dtype=np.int64)
         cum = np.cumsum(bins)
         n = int(cum[-1])
         if n == 0:
@@ -73,7 +80,6 @@ class Counters:
     __slots__ = (
         "arrived",
         "answered",
-        "in_service",
         "served",
         "abandoned",
         "repeat",
@@ -91,3 +97,8 @@ class Counters:
             setattr(self, s, 0)
         self.wait_sum = 0.0
         self.abandon_wait_sum = 0.0
+
+    @property
+    def in_service(self) -> int:
+        """Answered and not finished yet."""
+        return self.answered - self.served

@@ -20,9 +20,9 @@ from crisissim.engine.timeline import sample
 class Tick:
     """The periodic heartbeat of a run (see the module docstring for what it does, in order)."""
 
-    def __init__(self, env, every: float, duration: float, flow, reputation, churn, director, timeline,
+    def __init__(self, clock, every: float, duration: float, flow, reputation, churn, director, timeline,
                  types, pools, ledger, alarms=None):
-        self.env = env
+        self.clock = clock
         self.alarms = alarms
         self.every = every
         self.duration = duration
@@ -41,7 +41,7 @@ class Tick:
         self._tick(None)
 
     def _tick(self, _ev) -> None:
-        now = self.env.now
+        now = self.clock.now
         dt = self.every if now > 0 else 0.0
         self.flow.settle(now)
         posts = sum(t.neg_waiting for t in self._social)
@@ -52,7 +52,7 @@ class Tick:
         self.director.check(now)
         self.sample(now)
         if now + self.every < self.duration - 1e-9:
-            self.env.timeout(self.every).callbacks.append(self._tick)
+            self.clock.after(self.every, self._tick)
 
     def sample(self, now: float) -> None:
         """One row of the time series at ``now``."""

@@ -5,6 +5,7 @@ Memory is bounded by duration / spacing, not by contacts; numpy arrays on reques
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -32,12 +33,14 @@ class TimeSeries:
             self.queues.append(queues)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        data = np.array(self.rows, dtype=float).reshape(-1, len(self.COLUMNS))
+        k = len(self.COLUMNS)
+        data = np.fromiter(itertools.chain.from_iterable(self.rows), float, len(self.rows) * k).reshape(-1, k)
         return {c: data[:, i].copy() for i, c in enumerate(self.COLUMNS)}
 
     @property
     def queue_by_type(self) -> np.ndarray:
-        return np.array(self.queues, dtype=float).reshape(-1, max(1, self.n_types))
+        k = max(1, self.n_types)
+        return np.fromiter(itertools.chain.from_iterable(self.queues), float, len(self.queues) * self.n_types).reshape(-1, k)
 
 
 def sample(timeline: TimeSeries, now: float, types, pools, score, ledger, churn) -> None:
