@@ -293,6 +293,17 @@ def test_deterministic_and_the_same_on_any_number_of_workers():
     assert other_seed != one
 
 
+def test_dask_gives_the_same_numbers_as_the_local_pool():
+    from crisissim.study.executor import DaskExecutor
+
+    ex = DaskExecutor(workers=2, processes=False)
+    try:
+        on_dask = [o.as_dict() for o in evaluate_lessons(SHOP, 4, 3, executor=ex)]
+    finally:
+        ex.close()
+    assert on_dask == [o.as_dict() for o in evaluate_lessons(SHOP, 4, 3, workers=1)]
+
+
 # --- the API the game uses ------------------------------------------------------------------------
 
 def test_compare_policies_and_a_played_log():
@@ -366,3 +377,13 @@ def test_bundled_scenarios_teach_what_they_claim(tmp_path, capsys):
     for s in report["scenarios"]:
         assert len(s["lessons"]) >= 4, s["id"]
     assert {load_scenario(f).expert for f in files} >= {"scripted:policies/default-responsive.yaml"}
+
+
+def test_run_until_can_stop_when_a_card_opens():
+    sc = load_scenario(SHOP)
+    sim = Simulation(sc, 1)
+    snap = sim.run_until(60, stop_on_card=True)
+    assert snap.time == 20 and [c.id for c in snap.open_cards] == ["staff"]  # the staff card opens at 20m
+    sim.decide("staff", "hire")
+    assert sim.run_until(60, stop_on_card=True).time == 30  # the gift card
+    assert sim.run_until(60).time == 60  # without it, cards wait and the clock runs on

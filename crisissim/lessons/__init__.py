@@ -8,17 +8,8 @@ beside the study and the policies (it drives both); the game and the commands ma
 """
 
 from crisissim.lessons.arms import Arm, LessonError
-from crisissim.lessons.evaluate import (
-    LEVEL,
-    LessonOutcome,
-    Paired,
-    compare,
-    evaluate_lessons,
-    expert_arm,
-    judge,
-    paired,
-    policy_problems,
-)
+from crisissim.lessons.evaluate import compare, evaluate_lessons, expert_arm, policy_problems
+from crisissim.lessons.outcome import LEVEL, LessonOutcome, Paired, judge, paired
 
 __all__ = ["Arm", "LEVEL", "LessonError", "LessonOutcome", "Paired", "compare", "evaluate_lessons", "expert_arm",
            "judge", "paired", "policy_problems"]
