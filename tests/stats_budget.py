@@ -69,6 +69,8 @@ CHECKS: dict[str, int] = {
     "test_effects.py::test_deflect_absorbs_its_share_of_new_contacts": 2,
     "test_effects.py::test_amplification_raises_social_posts": 1,
     "test_effects.py::test_transparent_statement_cuts_social_spread": 1,
+    # shift handover against ciw: per-hour abandonment and answered wait, hours 1-9 of a 10-hour day
+    "test_shift_handover.py::test_intraday_shift_changes_match_ciw": 18,
 }
 
 N_CHECKS = sum(CHECKS.values())
@@ -139,6 +141,17 @@ def assert_mean(values, expected: float, what: str) -> None:
     r = t_check(values, expected, what)
     _finish(r, f"{what}: simulated {r['mean']:.5f} ± {r['half']:.5f} vs expected {expected:.5f} "
                f"(t = {r['t']:.2f}, n = {r['n']})")
+
+
+def assert_same_mean(values, other, what: str) -> None:
+    """One statistical check: two sets of independent replications (e.g. this engine and another
+    simulator) have the same mean (Welch's two-sided t test)."""
+    _take_share(what)
+    a, b = np.asarray(values, dtype=float), np.asarray(other, dtype=float)
+    p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    r = {"kind": "two-sample", "what": what, "n": len(a), "m": len(b), "mean": float(a.mean()),
+         "expected": float(b.mean()), "p": 1.0 if np.isnan(p) and a.mean() == b.mean() else p}
+    _finish(r, f"{what}: {r['mean']:.5f} (n = {len(a)}) vs {r['expected']:.5f} (n = {len(b)})")
 
 
 def assert_binomial(successes: int, trials: int, p: float, what: str) -> None:

@@ -137,6 +137,8 @@ class ContactFlow:
     def _start(self, pool, t, c: Contact, now: float) -> None:
         c.start = now
         c.pool = pool
+        if pool.serving is not None:  # a pool with shift changes tracks its contacts (handover)
+            pool.begin(c)
         wait = now - c.arrival
         if c.counted:
             cnt = t.counts
@@ -207,7 +209,7 @@ class ContactFlow:
         if self.records is not None:
             self.records.append((t.name, c.arrival, c.start, now, "served", resolved, churned, c.repeat))
         # the agent is free: go home if over headcount, else take the next contact
-        if pool.finish(now):
+        if pool.finish(now, c):
             self.next_for(pool, now)
 
     def next_for(self, pool, now: float) -> bool:

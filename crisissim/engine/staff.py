@@ -4,6 +4,18 @@ Agents in a pool are interchangeable (same skills, training and pay), so a pool
 keeps counts, not agent objects. When headcount falls, idle agents leave at
 once and busy agents leave when they finish their contact.
 
+**Shift handover.** When a shift ends, its agents on a contact finish it *on top of* the
+incoming shift's headcount (as in real centres and in ciw without pre-emption): the
+incoming agents all come on duty at once, the outgoing idle ones leave, and the
+outgoing busy ones become *finishing* — still busy, no longer counted towards the
+headcount, gone when their contact ends. Agents of shifts that go on through the
+change (and agents added by effects) stay. Which of the pool's agents on a contact are
+the outgoing ones is drawn at random (each set of that size equally likely, from the
+pool's own stream ``shift:<pool>``): agents are interchangeable, so the outgoing ones are
+a random subset. A pool with shift changes therefore keeps the contacts it serves
+(``serving``); a pool without keeps only counts. Pay follows the shift plan (the minutes
+an outgoing agent finishes past the end of the shift are not paid).
+
 A pool's counts change only through its own methods: the contact flow calls
 :meth:`StaffPool.seize`, :meth:`StaffPool.finish` and :meth:`StaffPool.rest`; shift
 changes and ``staff`` effects call :meth:`StaffPool.shift_change` and
@@ -31,6 +43,11 @@ class StaffPool:
         "target",
         "idle",
         "busy",
+        "finishing",
+        "serving",
+        "leaving",
+        "_seed",
+        "_draws",
         "_t",
         "_pay_t",
         "busy_area",
@@ -39,7 +56,7 @@ class StaffPool:
         "overtime_cost",
     )
 
-    def __init__(self, name: str, index: int, spec, scheduled: int):
+    def __init__(self, name: str, index: int, spec, scheduled: int, seed: int = 0, handover: bool = False):
         self.name = name
         self.index = index
         self.spec = spec
@@ -51,7 +68,12 @@ class StaffPool:
         self.added = 0  # agents added (or removed, if negative) by effects
         self.target = 0
         self.idle = 0
-        self.busy = 0
+        self.busy = 0  # agents on a contact, finishing ones included
+        self.finishing = 0  # agents of an ended shift finishing their contact (not counted in the headcount)
+        self.serving: dict | None = {} if handover else None  # contacts in service (insertion-ordered)
+        self.leaving: set = set()  # contacts whose agent leaves when they end
+        self._seed = seed
+        self._draws = None  # the handover's random stream, made when first needed
         self._t = 0.0
         self._pay_t = 0.0
         self.busy_area = 0.0  # agent-minutes busy
@@ -63,8 +85,11 @@ class StaffPool:
 
     def available_headcount(self) -> int:
         """Agents available for contacts: (scheduled net of shrinkage) + added, at least 0."""
-        sched = math.floor(self.scheduled * (1.0 - self.shrinkage) + 0.5)
-        return max(0, sched + self.added)
+        return max(0, self._headcount(self.scheduled) + self.added)
+
+    def _headcount(self, scheduled: int) -> int:
+        """Scheduled agents net of shrinkage."""
+        return math.floor(scheduled * (1.0 - self.shrinkage) + 0.5)
 
     def accrue(self, now: float) -> None:
         """Integrate busy and available agent time up to ``now`` (on every busy/idle change)."""
@@ -94,6 +119,11 @@ class StaffPool:
     def on_duty(self) -> int:
         return self.idle + self.busy
 
+    @property
+    def active(self) -> int:
+        """Agents counted towards the headcount: idle, and busy but not finishing."""
+        return self.idle + self.busy - self.finishing
+
     # the contact flow's moves (hot path: ``accrue`` is inlined in both, the same three lines)
     def seize(self, now: float) -> None:
         """An idle agent takes a contact."""
@@ -105,15 +135,27 @@ class StaffPool:
         self.idle -= 1
         self.busy += 1
 
-    def finish(self, now: float) -> bool:
-        """An agent finished a contact: False if they go home (the pool is over headcount);
-        True if they stay, still counted busy until given work or sent to :meth:`rest`."""
+    def begin(self, c) -> None:
+        """A contact goes into service here (pools with shift changes keep track of them)."""
+        self.serving[c] = None
+
+    def finish(self, now: float, c) -> bool:
+        """An agent finished contact ``c``: False if they go home (their shift has ended, or the
+        pool is over headcount); True if they stay, still counted busy until given work or sent
+        to :meth:`rest`."""
         dt = now - self._t
         if dt > 0:
             self.busy_area += self.busy * dt
             self.avail_area += (self.idle + self.busy) * dt
             self._t = now
-        if self.busy + self.idle > self.target:
+        if self.serving is not None:
+            del self.serving[c]
+            if c in self.leaving:  # the agent's shift has ended: handover done
+                self.leaving.discard(c)
+                self.finishing -= 1
+                self.busy -= 1
+                return False
+        if self.busy - self.finishing + self.idle > self.target:
             self.busy -= 1
             return False
         return True
@@ -124,10 +166,36 @@ class StaffPool:
         self.idle += 1
 
     def shift_change(self, now: float) -> int:
-        """The shift plan's headcount may change now; return how many agents became idle."""
+        """Shifts end or start now: the outgoing agents hand over, the incoming ones come on
+        duty; return how many agents became idle (to be given work)."""
         self.accrue_pay(now)
+        self.accrue(now)
         self.scheduled = scheduled_at(self.spec, now)
+        staying = max(0, self._headcount(continuing_at(self.spec, now)) + self.added)
+        outgoing = self.active - staying
+        if outgoing > 0:
+            self._hand_over(outgoing)
         return self.retarget(now)
+
+    def _hand_over(self, outgoing: int) -> None:
+        """``outgoing`` of the counted agents end their shift: a random subset of that size;
+        its idle members leave now, its busy ones finish their contact first."""
+        active_busy = [c for c in self.serving if c not in self.leaving]
+        n_busy, n_idle = len(active_busy), self.idle
+        if outgoing >= n_busy + n_idle:
+            chosen, idle_out = active_busy, n_idle  # everyone goes: nothing to draw
+        else:
+            if self._draws is None:
+                from crisissim.engine.rng import generator
+
+                self._draws = generator(self._seed, f"shift:{self.name}")
+            k = int(self._draws.hypergeometric(n_busy, n_idle, outgoing)) if n_busy and n_idle else (
+                outgoing if n_busy else 0)
+            picks = self._draws.choice(n_busy, size=k, replace=False) if k else []
+            chosen, idle_out = [active_busy[i] for i in sorted(picks)], outgoing - k
+        self.idle -= idle_out
+        self.leaving.update(chosen)
+        self.finishing += len(chosen)
 
     def add_agents(self, add: int, now: float) -> int:
         """Agents added (or removed, if negative) by an effect; return how many became idle."""
@@ -139,7 +207,7 @@ class StaffPool:
         """Apply a headcount change; return how many new idle agents arrived (to be given work)."""
         self.accrue(now)
         self.target = self.available_headcount()
-        gap = self.target - (self.idle + self.busy)
+        gap = self.target - self.active
         if gap > 0:
             self.idle += gap
             return gap
@@ -157,6 +225,13 @@ def scheduled_at(spec, t: float) -> int:
     if spec.shifts is None:
         return int(spec.size)
     return sum(s.size for s in spec.shifts if s.start <= t < s.end)
+
+
+def continuing_at(spec, t: float) -> int:
+    """Paid headcount of the shifts that go on through time ``t`` (started before, end after)."""
+    if spec.shifts is None:
+        return int(spec.size)
+    return sum(s.size for s in spec.shifts if s.start < t < s.end)
 
 
 def shift_changes(spec, duration: float) -> list[float]:

@@ -185,7 +185,7 @@ class Pool(Part):
     size: int | None = Field(None, ge=0, le=100_000)
     """Agents on duty the whole run (use this or ``shifts``)."""
     shifts: list[Shift] | None = Field(None, min_length=1, max_length=10_000)
-    """Headcount by shift; overlapping shifts add up."""
+    """Headcount by shift; overlapping shifts add up. When a shift ends, its agents on a contact finish it on top of the next shift's headcount."""
     skills: list[str] | dict[str, Annotated[int, Field(ge=1, le=100)]] = Field(min_length=1)
     """Contact types served, as a list (all priority 1) or ``{type: priority}`` (1 first)."""
     training: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 1.0
