@@ -173,6 +173,37 @@ class Gamma(_Dist):
         return rng.gamma(k, th, n)
 
 
+class Weibull(_Dist):
+    """Weibull time: numpy's ``shape`` (k) with a ``scale`` (λ) in minutes; survival ``exp(-(t/λ)^k)``.
+    A shape below 1 means the hazard falls with time (those who have waited long tend to keep
+    waiting), the usual finding for callers' patience."""
+
+    dist: Literal["weibull"]
+    """The distribution's name (``weibull``)."""
+    shape: float = Field(ge=0.05, le=100, allow_inf_nan=False)
+    """Shape k (1 is the exponential)."""
+    scale: Duration
+    """Scale λ in minutes (the 63rd percentile)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> "Weibull":
+        if not self.scale > 0:
+            raise ValueError("scale must be > 0")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return self.scale * math.gamma(1.0 + 1.0 / self.shape)
+
+    @property
+    def variance(self) -> float:
+        g1 = math.gamma(1.0 + 1.0 / self.shape)
+        return self.scale**2 * (math.gamma(1.0 + 2.0 / self.shape) - g1 * g1)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self.scale * rng.weibull(self.shape, n)
+
+
 class Uniform(_Dist):
     """Uniform time between ``low`` and ``high`` minutes."""
 
@@ -268,7 +299,7 @@ class Empirical(_Dist):
 
 
 Distribution = Annotated[
-    Union[Exponential, LogNormal, Gamma, Uniform, Fixed, Empirical],
+    Union[Exponential, LogNormal, Gamma, Weibull, Uniform, Fixed, Empirical],
     Field(discriminator="dist"),
 ]
 """A time distribution in minutes, chosen by its ``dist`` key."""

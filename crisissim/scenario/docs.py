@@ -27,6 +27,7 @@ DIST_EXAMPLES = {
     "exponential": "{dist: exponential, mean: 2m}",
     "lognormal": "{dist: lognormal, mean: 4m, cv: 0.8}",
     "gamma": "{dist: gamma, mean: 8m, cv: 0.6}",
+    "weibull": "{dist: weibull, shape: 0.7, scale: 4m}",
     "uniform": "{dist: uniform, low: 1m, high: 5m}",
     "fixed": "{dist: fixed, value: 5m}",
     "empirical": "{dist: empirical, values: [2m, 3m, 10m], weights: [5, 3, 1]}",
