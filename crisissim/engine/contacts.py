@@ -35,6 +35,7 @@ class Contact:
         "iv",
         "pool",
         "end",
+        "customer",  # set only when the run records contacts
     )
 
     def __init__(self, ctype, arrival, deadline, handle, fcr_u, churn_u, negative, repeat, counted, iv):

@@ -23,6 +23,12 @@ from collections import deque
 from crisissim.engine.contacts import DONE, SERVING, Contact
 from crisissim.engine.stats import WaitHistogram
 
+RECORD_FIELDS = ("type", "arrival", "start", "end", "outcome", "resolved", "churned", "repeat", "customer", "pool")
+"""A recorded contact (``Simulation(..., record_contacts=True).records``): times in minutes (``start`` NaN
+unless an agent took it, ``end`` NaN while open); ``outcome`` served | abandoned | deflected | open;
+``churned`` if the customer churned after this contact; ``customer`` numbers customers from 1 (a repeat
+keeps its customer's number); ``pool`` the pool that served it, or ""."""
+
 
 class ContactFlow:
     """Moves contacts through queues and pools and books their outcomes."""
@@ -52,7 +58,9 @@ class ContactFlow:
         self.churn = churn
         self.ledger = ledger
         self.intervals = intervals
-        self.records: list | None = [] if record else None
+        self.records: list | None = [] if record else None  # one tuple per contact (RECORD_FIELDS)
+        self.customers = 0  # customers numbered so far (recorded runs only)
+        self._serving: dict[int, Contact] = {}  # contacts in service (recorded runs only)
         self.posts: deque = deque(maxlen=30)  # recent social posts: (time, type, negative)
         self.wait_hist = WaitHistogram()
         self.wait_hist_async = WaitHistogram()
@@ -75,8 +83,9 @@ class ContactFlow:
         return s
 
     # ---------------------------------------------------------------- arrivals
-    def arrive(self, t, now: float, repeat: bool = False) -> Contact | None:
-        """A contact of type ``t`` (its state) arrives at ``now``; returns it (None if self-service absorbed it)."""
+    def arrive(self, t, now: float, repeat: bool = False, customer: int = 0) -> Contact | None:
+        """A contact of type ``t`` (its state) arrives at ``now``; returns it (None if self-service absorbed it).
+        ``customer`` is the number of a returning customer (recorded runs only)."""
         # attributes are drawn in a fixed order whatever happens next (common random numbers)
         rows = t.repeat_attrs if repeat else t.attrs
         try:
@@ -88,11 +97,16 @@ class ContactFlow:
         if t.gated and defl < self.mods.deflect[t.index]:  # self-service or an outage in force
             if counted:
                 t.counts.deflected += 1
+            if self.records is not None:
+                who = customer or self._new_customer()
+                self.records.append((t.name, now, math.nan, now, "deflected", False, False, repeat, who, ""))
             return None
         iv = int(now * self.iv_scale)
         if iv >= self.iv_n:
             iv = self.iv_n - 1
         c = Contact(t, now, now + patience, handle, fcr_u, churn_u, neg, repeat, counted, iv)
+        if self.records is not None:
+            c.customer = customer or self._new_customer()
         if counted:
             t.counts.arrived += 1
             if repeat:
@@ -126,12 +140,19 @@ class ContactFlow:
         if c is not None:
             self.posts.append((now, t.name, c.negative))
 
-    def repeat_later(self, t, delay: float) -> None:
-        """The customer of a contact of type ``t`` calls again in ``delay`` minutes."""
-        self.clock.after(delay, self._repeat_cb, t)
+    def _new_customer(self) -> int:
+        self.customers += 1
+        return self.customers
+
+    def repeat_later(self, c: Contact, delay: float) -> None:
+        """The customer of contact ``c`` calls again (same type) in ``delay`` minutes."""
+        self.clock.after(delay, self._repeat_cb, c.ctype if self.records is None else (c.ctype, c.customer))
 
     def _repeat_cb(self, ev) -> None:
-        self.arrive(ev.value, self.clock.now, repeat=True)
+        if self.records is None:
+            self.arrive(ev.value, self.clock.now, repeat=True)
+        else:
+            self.arrive(ev.value[0], self.clock.now, True, ev.value[1])
 
     # ----------------------------------------------------------------- service
     def _start(self, pool, t, c: Contact, now: float) -> None:
@@ -171,6 +192,8 @@ class ContactFlow:
                 t.excitation.add(now, -c.alpha * math.exp(-t.excitation.beta * wait))
         ht = c.handle * t.ht_scale[pool.index]
         end = c.end = now + ht
+        if self.records is not None:
+            self._serving[id(c)] = c
         if t.continuous_handling:  # no tie with SimPy's events possible: on the agenda
             if end in self._agenda_due:  # Agenda.add, inlined
                 self._agenda.tie(end, self._completes, c)
@@ -199,7 +222,7 @@ class ContactFlow:
             self._resolved_severity += t.severity
         churned = self.churn.after_service(t, c, resolved, comp)
         if not churned and not resolved:
-            self.repeat_later(t, t.next_repeat_delay())
+            self.repeat_later(c, t.next_repeat_delay())
         if c.counted:
             cnt = t.counts
             cnt.served += 1
@@ -207,7 +230,9 @@ class ContactFlow:
                 cnt.resolved += 1
         c.state = DONE
         if self.records is not None:
-            self.records.append((t.name, c.arrival, c.start, now, "served", resolved, churned, c.repeat))
+            del self._serving[id(c)]
+            self.records.append((t.name, c.arrival, c.start, now, "served", resolved, churned, c.repeat, c.customer,
+                                 pool.name))
         # the agent is free: go home if over headcount, else take the next contact
         if pool.finish(now, c):
             self.next_for(pool, now)
@@ -275,9 +300,9 @@ class ContactFlow:
             self.score.add(-hit, now, when=at)
         churned = self.churn.after_abandon(t, c, wait)
         if not churned and t.retry and c.fcr_u < t.retry:  # fcr_u is this customer's spare uniform: no call was answered
-            self.repeat_later(t, max(0.0, at + t.retry_delay.next() - now))
+            self.repeat_later(c, max(0.0, at + t.retry_delay.next() - now))
         if self.records is not None:
-            self.records.append((t.name, c.arrival, math.nan, at, "abandoned", False, churned, c.repeat))
+            self.records.append((t.name, c.arrival, math.nan, at, "abandoned", False, churned, c.repeat, c.customer, ""))
 
     def _breach(self, t, c: Contact, now: float, when: float) -> None:
         if c.counted:
@@ -285,6 +310,16 @@ class ContactFlow:
         hit = self.breach_hit * t.severity
         if hit:
             self.score.add(-hit, now, when=when)
+
+    def record_open(self) -> None:
+        """Record the contacts still waiting or in service when the run ends (recorded runs only)."""
+        rec = self.records
+        for t in self.types:
+            for c in t.queue.waiting_contacts():
+                rec.append((t.name, c.arrival, math.nan, math.nan, "open", False, False, c.repeat, c.customer, ""))
+        for c in sorted(self._serving.values(), key=lambda c: (c.arrival, c.customer)):
+            rec.append((c.ctype.name, c.arrival, c.start, math.nan, "open", False, False, c.repeat, c.customer,
+                        c.pool.name))
 
     def settle(self, now: float) -> None:
         """Settle abandonments and SLA breaches due by ``now`` (called on the clock tick)."""

@@ -37,8 +37,9 @@ class IntervalStats:
         self.backlog = [0] * n
         self.busy = np.zeros((n, max(1, n_pools)))
         self.avail = np.zeros((n, max(1, n_pools)))
+        self.agents = np.zeros((n, max(1, n_pools)))  # agent-minutes of headcount target (agents meant on duty)
         self.closed = 0  # intervals closed so far
-        self._marks = [(0.0, 0.0)] * n_pools  # (busy, available) agent-minutes at the last close
+        self._marks = [(0.0, 0.0, 0.0)] * n_pools  # (busy, available, target) agent-minutes at the last close
 
     def start(self, clock, duration: float, pools, types) -> None:
         """Close each interval on the clock at its end (the last one is closed by :meth:`close_all`)."""
@@ -59,10 +60,12 @@ class IntervalStats:
             return
         for p in pools:
             p.accrue(now)
-            b0, a0 = self._marks[p.index]
+            p.accrue_target(now)
+            b0, a0, g0 = self._marks[p.index]
             self.busy[k, p.index] = p.busy_area - b0
             self.avail[k, p.index] = p.avail_area - a0
-            self._marks[p.index] = (p.busy_area, p.avail_area)
+            self.agents[k, p.index] = p.target_area - g0
+            self._marks[p.index] = (p.busy_area, p.avail_area, p.target_area)
         self.backlog[k] = sum(t.queue.waiting for t in types if not t.sync)
         self.closed = k + 1
 
@@ -100,6 +103,11 @@ class IntervalStats:
             "occupancy": occ,
             "backlog": np.asarray(self.backlog, dtype=float),
         } | self._pool_occupancy()
+
+    def agents_on_duty(self, duration: float) -> dict[str, np.ndarray]:
+        """Per pool, agents meant to be on duty (headcount target) averaged over each interval."""
+        length = np.minimum(self.interval, duration - np.arange(self.n) * self.interval)
+        return {name: self.agents[:, i] / length for i, name in enumerate(self.pool_names)}
 
     def _pool_occupancy(self) -> dict[str, np.ndarray]:
         out = {}

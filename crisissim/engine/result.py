@@ -101,6 +101,7 @@ class Result:
     queue_by_type: np.ndarray
     type_names: list[str]
     records: list | None = field(default=None)
+    agents: dict[str, np.ndarray] = field(default_factory=dict)  # per pool, agents on duty per interval
 
     @classmethod
     def build(cls, sim) -> Result:
@@ -183,6 +184,7 @@ class Result:
             queue_by_type=sim.timeline.queue_by_type[: sim.timeline.n].copy(),
             type_names=[t.name for t in types],
             records=sim.records,
+            agents=sim.intervals.agents_on_duty(sim.duration),
         )
 
     def to_dict(self) -> dict:

@@ -221,6 +221,8 @@ class Simulation:
             p.accrue_pay(now)
         self.intervals.close_all(now, self.pools, self.types)
         self.tick.sample(now)
+        if self.flow.records is not None:
+            self.flow.record_open()
         r = self.score.advance(now)
         self.churn.close_tail(r, self.score.kappa)
         self.exposures.finish(now)

@@ -54,6 +54,8 @@ class StaffPool:
         "avail_area",
         "regular_cost",
         "overtime_cost",
+        "target_area",
+        "_target_t",
     )
 
     def __init__(self, name: str, index: int, spec, scheduled: int, seed: int = 0, handover: bool = False):
@@ -82,6 +84,8 @@ class StaffPool:
         self.overtime_cost = 0.0
         self.target = self.available_headcount()
         self.idle = self.target  # everyone on duty at the start is free
+        self.target_area = 0.0  # agent-minutes of headcount target (agents meant to be on duty)
+        self._target_t = 0.0
 
     def available_headcount(self) -> int:
         """Agents available for contacts: (scheduled net of shrinkage) + added, at least 0."""
@@ -203,9 +207,17 @@ class StaffPool:
         self.added += add
         return self.retarget(now)
 
+    def accrue_target(self, now: float) -> None:
+        """Integrate the headcount target up to ``now`` (before it changes, and at interval ends)."""
+        dt = now - self._target_t
+        if dt > 0:
+            self.target_area += self.target * dt
+            self._target_t = now
+
     def retarget(self, now: float) -> int:
         """Apply a headcount change; return how many new idle agents arrived (to be given work)."""
         self.accrue(now)
+        self.accrue_target(now)
         self.target = self.available_headcount()
         gap = self.target - self.active
         if gap > 0:
