@@ -75,6 +75,8 @@ def register(app: typer.Typer) -> None:
         replay: Optional[Path] = typer.Option(None, "--replay", help="Reproduce a saved run exactly."),
         compare: Optional[str] = typer.Option(None, "--compare", help="Comma-separated policies to run on the same seed for comparison."),
         interval: Optional[str] = typer.Option(None, "--interval", help="KPI interval length, e.g. 15m (default: the scenario's meta.interval, 30m)."),
+        contacts: Optional[Path] = typer.Option(None, "--contacts", help="Write one row per contact, as a contact-centre export (CSV, or Parquet by extension; see scenarios/DATA.md)."),
+        staffing: Optional[Path] = typer.Option(None, "--staffing", help="Write agents on duty per interval and pool (CSV or Parquet)."),
     ) -> None:
         """Run one replication headless and print a short summary."""
         from crisissim.engine import DecisionError, Simulation
@@ -127,8 +129,13 @@ def register(app: typer.Typer) -> None:
             except ValueError as e:
                 raise fail(f"--interval: {e}", 2)
             sc = sc.model_copy(update={"meta": sc.meta.model_copy(update={"interval": minutes})})
+        if contacts is not None or staffing is not None:
+            try:
+                from crisissim.calibrate import export
+            except ImportError:
+                raise fail("--contacts and --staffing need pyarrow (pip install 'crisissim[calibrate]')", 2)
         try:
-            res = Simulation(sc, run_seed, pol, replay=log).result()
+            res = Simulation(sc, run_seed, pol, replay=log, record_contacts=contacts is not None).result()
         except PolicyError as e:
             raise fail(str(e), 1)
         except DecisionError as e:  # a save whose decisions do not fit the scenario
@@ -147,6 +154,10 @@ def register(app: typer.Typer) -> None:
             iv = res.intervals
             cols = list(iv)
             write_atomic(intervals, _csv(cols, zip(*(iv[c].tolist() for c in cols))))
+        if contacts is not None:
+            export.write_table(export.contact_table(res, sc), contacts)
+        if staffing is not None:
+            export.write_table(export.staffing_table(res, sc), staffing)
         if save is not None:
             rel = str(path)
             write_save(save, build_save(sc, run_seed, d["decisions"], path=rel, policy=pol_name, total_loss=d["total_loss"]))
