@@ -20,9 +20,17 @@ from crisissim.calibrate.model import Calibration, build, read_churn, read_staff
 from crisissim.calibrate.read import DataError, TableReader
 from crisissim.calibrate.scenario_text import scenario_yaml
 
-__all__ = ["Calibration", "DataError", "calibrate", "parse_mapping", "scenario_yaml"]
+__all__ = ["Calibration", "DataError", "calibrate", "check_interval", "parse_mapping", "scenario_yaml"]
 
 SERVICE_THRESHOLD = 1 / 3  # minutes: the scenario's default service-level threshold (20 s)
+
+
+def check_interval(minutes: float, shown: str | None = None) -> float:
+    """``minutes`` if it divides a day into whole slots of 5 minutes or more, else ValueError."""
+    if not (5 <= minutes <= 1440) or abs(1440 / minutes - round(1440 / minutes)) > 1e-9:
+        raise ValueError("expected a length that divides a day into whole slots of 5 minutes or more, "
+                         f"got {shown or f'{minutes:g}m'}")
+    return minutes
 
 
 def calibrate(contacts: str | Path, *, staffing: str | Path | None = None, churn: str | Path | None = None,
@@ -33,8 +41,7 @@ def calibrate(contacts: str | Path, *, staffing: str | Path | None = None, churn
     ``interval`` (minutes) must divide a day; ``mapping`` maps canonical column names to the
     file's; ``tz`` converts timestamps that carry an offset to that IANA zone's wall clock.
     """
-    if not (5 <= interval <= 1440) or abs(1440 / interval - round(1440 / interval)) > 1e-9:
-        raise ValueError(f"the interval must divide a day into whole slots of 5 minutes or more, got {interval:g} minutes")
+    check_interval(interval)
     kw = {"mapping": mapping, "tz": tz, "time_format": time_format}
     reader = TableReader(contacts, CONTACT_COLUMNS, hashed=("customer",), what="contact log", **kw)
     summary = read_contacts(reader, interval, SERVICE_THRESHOLD, progress)

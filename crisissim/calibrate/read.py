@@ -86,7 +86,7 @@ class TableReader:
 
     def __init__(self, path: str | Path, columns: dict[str, Column], mapping: dict[str, str] | None = None, *,
                  tz: str | None = None, time_format: str | None = None, hashed: tuple[str, ...] = (),
-                 what: str = "contact log", block_bytes: int = BLOCK_BYTES):
+                 what: str = "contact log", block_bytes: int | None = None):
         self.path = Path(path)
         self.name = str(path)
         self.columns = columns
@@ -95,11 +95,12 @@ class TableReader:
         self.time_format = time_format
         self.hashed = set(hashed)
         self.what = what
-        self.block_bytes = block_bytes
+        self.block_bytes = block_bytes or BLOCK_BYTES
         self.parquet = self.path.suffix.lower() in (".parquet", ".pq")
         self._codes: dict[str, dict[str, int]] = {n: {} for n, c in columns.items() if c.kind == "text"}
         self._names: dict[str, list[str]] = {n: [] for n in self._codes}
         self.rows_estimate = 0
+        self.present: dict[str, str] = {}
         if not self.path.is_file():
             raise DataError(self.name, 1, f"cannot open the {what}: no such file")
         self.size = self.path.stat().st_size
@@ -110,18 +111,27 @@ class TableReader:
 
     # ----------------------------------------------------------------- opening
     def _theirs(self, name: str) -> str:
-        return self.mapping.get(name, name)
+        return self.present.get(name) or self.mapping.get(name, name)
 
     def _check_header(self, header: list[str]) -> None:
+        """Find each column under its mapped name, else its own (one ``--map`` serves every file)."""
         have = set(header)
-        self.present = {n: self._theirs(n) for n in self.columns if self._theirs(n) in have}
+        self.present = {}
+        for n in self.columns:
+            for name in (self.mapping.get(n), n):
+                if name is not None and name in have:
+                    self.present[n] = name
+                    break
         missing = [n for n, c in self.columns.items() if c.required and n not in self.present]
         if missing:
             n = missing[0]
-            hint = f"--map {n}=YOUR_COLUMN" if n not in self.mapping else f"--map {n}={self.mapping[n]} names a column the file lacks"
-            raise DataError(self.name, 1, f"missing column {self._theirs(n)!r} (expected the columns "
+            if n in self.mapping:
+                shown = ", ".join(header[:15]) + (", …" if len(header) > 15 else "")
+                raise DataError(self.name, 1, f"missing column {self.mapping[n]!r}, which --map names for {n} "
+                                              f"(expected one of the file's columns: {shown})")
+            raise DataError(self.name, 1, f"missing column {n!r} (expected the columns "
                                           f"{', '.join(self._theirs(k) for k, c in self.columns.items() if c.required)}; "
-                                          f"map yours with {hint})")
+                                          f"map yours with --map {n}=YOUR_COLUMN)")
 
     def _open(self) -> None:
         if self.parquet:
@@ -205,8 +215,9 @@ class TableReader:
                 raise DataError(self.name, 1, f"cannot read the {self.what} as CSV ({_arrow_message(e)})") from None
             if bad:
                 row = bad[0]
-                line = row.number if row.number and row.number > 0 else 1
-                raise DataError(self.name, line, f"expected {row.expected_columns} columns like the header, found {row.actual_columns}")
+                line = row.number if row.number and row.number > 0 else self._first_ragged_line(row.expected_columns)
+                raise DataError(self.name, line, f"{row.actual_columns} fields (expected {row.expected_columns}, "
+                                                 "one per column of the header)")
             yield rb
 
     def line_of(self, data_row: int) -> int:
@@ -226,6 +237,24 @@ class TableReader:
                     return start
                 count += 1
         return prev + 1
+
+    def _first_ragged_line(self, width: int) -> int:
+        """Physical line of the first record whose field count differs from the header's (error path)."""
+        prev = 0
+        header = True
+        with self._text_stream() as fh:
+            reader = csv.reader(fh)
+            for rec in reader:
+                start = prev + 1
+                prev = reader.line_num
+                if not rec:
+                    continue
+                if header:
+                    header = False
+                    continue
+                if len(rec) != width:
+                    return start
+        return 1
 
     def _fail(self, start: int, i: int, name: str, message: str) -> DataError:
         return DataError(self.name, self.line_of(start + int(i)), f"{self._theirs(name)}: {message}")
@@ -384,15 +413,15 @@ class TableReader:
         bad = pc.and_(pc.is_valid(s), pc.is_null(m))
         if pc.any(bad).as_py():
             i = _first(bad)
-            raise self._fail(start, i, name, f"cannot read {_show(s[i].as_py())} as a timestamp ({_EXPECT['timestamp']})")
+            raise self._fail(start, i, name, f"cannot read {_show(s[i].as_py())} as a timestamp (expected {_EXPECT['timestamp']})")
         matched = pc.is_valid(m)
         wall_s = pc.if_else(matched, m.field("wall"), pa.scalar(None, pa.string()))
         try:
             wall = pc.cast(wall_s, pa.timestamp("ms"))
         except pa.ArrowInvalid:
             i = _first_uncastable(wall_s, pa.timestamp("ms"))
-            raise self._fail(start, i, name, f"cannot read {_show(s[i].as_py())} as a timestamp "
-                                             f"(no such date or time; {_EXPECT['timestamp']})") from None
+            raise self._fail(start, i, name, f"cannot read {_show(s[i].as_py())} as a timestamp: no such date or time "
+                                             f"(expected {_EXPECT['timestamp']})") from None
         wall_ms = pc.cast(wall, pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
         wall_ms[~matched.to_numpy(zero_copy_only=False)] = np.nan
         if self.tz is not None:

@@ -149,11 +149,11 @@ def _type(o: _Out, tf: TypeFit, cal: Calibration) -> None:
                 f"(p = {a.dispersion_p:.2g}), {verdict}.")
     else:
         disp = "One day per slot: over-dispersion across days cannot be measured."
-    o.comment(6, f"profile: one value per {num(cal.interval)}-minute slot of the {per_slot}, the slot's rate ÷ the "
-                 f"average rate; each slot's exact Poisson 95% interval is within ±{widest:.2f} of the average. {disp}")
     o.line(6, f"rate: {num(a.rate.value)}")
     o.line(6, "per: hour")
     o.line(6, f"profile_step: {num(cal.interval)}")
+    o.comment(6, f"profile: one value per {num(cal.interval)}-minute slot of the {per_slot}, the slot's rate ÷ the "
+                 f"average rate; each slot's exact Poisson 95% interval is within ±{widest:.2f} of the average. {disp}")
     o.line(6, "profile: [" + ", ".join(num(v, 4) for v in a.profile) + "]")
     h = tf.handle
     if h is None:

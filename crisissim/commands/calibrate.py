@@ -69,12 +69,12 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
     ) -> None:
         """Fit a scenario to a contact log; every fitted value is commented with how and how well."""
-        from crisissim.calibrate import DataError, calibrate, parse_mapping, scenario_yaml
+        from crisissim.calibrate import DataError, calibrate, check_interval, parse_mapping, scenario_yaml
         from crisissim.scenario import ScenarioError, load_scenario_text
         from crisissim.scenario.units import parse_duration
 
         try:
-            minutes = parse_duration(interval)
+            minutes = check_interval(parse_duration(interval), interval)
         except ValueError as e:
             raise fail(f"--interval: {e}", 2)
         try:
@@ -94,8 +94,6 @@ def register(app: typer.Typer) -> None:
         try:
             cal = calibrate(contacts, staffing=staffing, churn=churn, interval=minutes, mapping=cols, tz=tz,
                             time_format=time_format, progress=progress)
-        except ValueError as e:
-            raise fail(f"--interval: {e}", 2)
         except DataError as e:
             typer.echo(str(e), err=True)
             raise typer.Exit(1)

@@ -1,0 +1,91 @@
+"""Round trip: simulate known parameters, export the contact log, calibrate, recover every parameter.
+
+Every interval check runs at the Bonferroni level 1 − 1%/m (m checks), so the whole test raises a
+false alarm with probability below 1% (shown over many seeds by ``scripts/check_calibration_seeds.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow.csv as pacsv
+import pytest
+import yaml
+
+from calibrate_helpers import family_level, naive_patience, parameter_checks, truth_dict
+from crisissim.calibrate import calibrate, scenario_yaml
+from crisissim.calibrate.backtest import KPIS, backtest
+from crisissim.cli import main
+from crisissim.scenario import load_scenario, load_scenario_text, validate_file
+
+
+@pytest.fixture(scope="module")
+def round_trip(tmp_path_factory):
+    d = tmp_path_factory.mktemp("roundtrip")
+    (d / "truth.yaml").write_text(yaml.safe_dump(truth_dict()), encoding="utf-8")
+    assert main(["run", str(d / "truth.yaml"), "--contacts", str(d / "contacts.csv"), "--staffing", str(d / "staffing.csv")]) == 0
+    cal = calibrate(d / "contacts.csv", staffing=d / "staffing.csv")
+    return d, load_scenario(d / "truth.yaml"), cal
+
+
+def test_every_parameter_is_recovered_within_its_interval(round_trip):
+    _, sc, cal = round_trip
+    checks, families = parameter_checks(cal, sc, 0.95)
+    level = family_level(len(checks))
+    checks, families = parameter_checks(cal, sc, level)
+    assert families == ["patience:weibull", "billing.handle:lognormal", "defect.handle:lognormal"]
+    assert len(checks) == 2 + 2 * (48 + 6) + 4
+    missed = [str(c) for c in checks if not c.ok]
+    assert not missed, missed
+    # the intervals are not vacuous: the 95% ones are tight enough to mean something
+    width = {c.name: c.high - c.low for c in parameter_checks(cal, sc, 0.95)[0]}
+    assert width["patience.shape"] < 0.15 and width["billing.handle.sigma"] < 0.06
+    assert width["billing.first_contact_resolution"] < 0.05 and width["churn.abandon"] < 1.0
+
+
+def test_naive_patience_is_biased_and_censoring_fixes_it(round_trip):
+    d, sc, cal = round_trip
+    log = pacsv.read_csv(d / "contacts.csv").to_pydict()
+    waits = np.array([w for w, o in zip(log["wait_seconds"], log["outcome"]) if o == "abandoned"]) / 60.0
+    true_mean = sc.channels["phone"].patience.mean
+    level = family_level(2)
+    naive, lo, hi = naive_patience(waits, level)
+    assert hi < true_mean / 2, (naive, lo, hi, true_mean)  # the naive mean misses by more than half
+    fitted = cal.channels["phone"].patience.mean
+    flo, fhi = fitted.ci(level)
+    assert flo <= true_mean <= fhi, (fitted, true_mean)
+    assert cal.channels["phone"].naive_mean == pytest.approx(naive, rel=1e-6)
+
+
+def test_fitted_scenario_validates_and_says_how_each_value_was_fitted(round_trip, tmp_path):
+    _, _, cal = round_trip
+    text = scenario_yaml(cal)
+    out = tmp_path / "fitted.yaml"
+    out.write_text(text, encoding="utf-8")
+    sc, errors, warnings = validate_file(out)
+    assert sc is not None and not errors and not warnings, errors + warnings
+    assert sc.channels["phone"].patience.dist == "weibull"
+    assert sc.contact_types["billing"].handle_time.dist == "lognormal"
+    assert [(s.start, s.end, s.size) for s in sc.pools["front"].shifts[:3]] == [(0, 420, 4), (420, 480, 8), (480, 720, 14)]
+    lines = text.splitlines()
+    for key in ("patience:", "rate:", "profile:", "handle_time:", "first_contact_resolution:", "repeat_delay:",
+                "retry:", "retry_delay:", "shifts:"):
+        for i, line in enumerate(lines):
+            if line.strip().startswith(key):
+                assert lines[i - 1].strip().startswith("#"), line
+    for k in ("b0", "wait", "abandon", "fix"):
+        line = next(x for x in lines if x.startswith(f"  {k}: "))
+        assert "SE" in line and "95% CI" in line
+    flat = " ".join(x.strip().lstrip("#").strip() for x in lines)  # comments wrap at 116 columns
+    for words in ("AIC: weibull best", "Kaplan–Meier", "naive mean of abandoned waits", "AIC: lognormal best",
+                  "Kolmogorov–Smirnov", "Pearson χ²/df", "Logistic regression"):
+        assert words in flat, words
+
+
+def test_back_test_puts_nine_in_ten_intervals_inside_the_band(round_trip):
+    d, _, cal = round_trip
+    sc = load_scenario_text(scenario_yaml(cal), "fitted.yaml")
+    bt = backtest(sc, cal.observed, reps=40, seed=3)
+    assert len(bt.start) == 3 * 48
+    shares = {k: bt.share_inside(k) for k in KPIS}
+    assert all(v >= 0.90 for v in shares.values()), shares
+    assert bt.counted("offered").sum() == 144
