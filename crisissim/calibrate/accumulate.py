@@ -18,7 +18,8 @@ import numpy as np
 from crisissim.calibrate.logformat import ABANDONED, ANSWERED, DEFLECTED, OPEN
 from crisissim.calibrate.read import Batch, DataError, TableReader
 
-SAMPLE = 200_000
+SAMPLE = 200_000  # handle times per contact type
+PATIENCE_SAMPLE = 100_000  # waits per channel (censored fits cost more per point)
 CUSTOMER_ROWS = 400_000
 FULL = float(1 << 32)
 MINUTES_PER_DAY = 1440.0
@@ -209,12 +210,12 @@ class LogSummary:
         p_ok = (ans | ab | in_service | opn) & ~np.isnan(wait)
         for k in np.unique(ch[p_ok]).tolist():
             m = p_ok & (ch == k)
-            self.patience.setdefault(k, BottomK(SAMPLE, self.rng, 2)).add(np.column_stack([wait[m], ab[m].astype(float)]))
+            self.patience.setdefault(k, BottomK(PATIENCE_SAMPLE, self.rng, 2)).add(np.column_stack([wait[m], ab[m].astype(float)]))
             mab = ab & (ch == k)
             self.abandoned_wait_sum[k] = self.abandoned_wait_sum.get(k, 0.0) + float(wait[mab].sum())
             self.abandoned_n[k] = self.abandoned_n.get(k, 0) + int(mab.sum())
         for k in np.unique(ch).tolist():
-            self.patience.setdefault(k, BottomK(SAMPLE, self.rng, 2))
+            self.patience.setdefault(k, BottomK(PATIENCE_SAMPLE, self.rng, 2))
             self.abandoned_n.setdefault(k, 0)
 
         # followed customers: every contact of customers whose hash falls below tau

@@ -271,16 +271,20 @@ def fit_come_back(delays: np.ndarray, censor: np.ndarray, known_p: float | None 
         m = theta[0]
         return ComeBack(Estimate(1.0, 0.0), Estimate(m, m / math.sqrt(k)), n, k)
 
+    d_sum = float(d.sum())
+
+    def loglik(p: float, m: float) -> float:
+        # k returns: p · exp(−d/m)/m each; the others: (1 − p) + p · exp(−c/m)
+        ll = k * math.log(p) - k * math.log(m) - d_sum / m
+        return ll + float(np.sum(np.log1p(-p * -np.expm1(-c / m)))) if len(c) else ll
+
     def nll(z):
-        p = 1.0 / (1.0 + math.exp(-z[0]))
-        m = math.exp(z[1])
-        ll = k * math.log(p) + float(np.sum(stats.expon.logpdf(d, scale=m)))
-        ll += float(np.sum(np.log1p(-p + p * stats.expon.sf(c, scale=m)))) if len(c) else 0.0
-        return -ll
+        z0, z1 = float(np.clip(z[0], -30, 30)), float(np.clip(z[1], -30, 30))
+        return -loglik(1.0 / (1.0 + math.exp(-z0)), math.exp(z1))
 
     p0 = min(0.99, max(0.01, k / n))
-    z0 = np.array([math.log(p0 / (1 - p0)), math.log(max(1e-6, float(d.mean())))])
-    res = optimize.minimize(nll, z0, method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})
+    z0 = np.array([math.log(p0 / (1 - p0)), math.log(max(1e-6, d_sum / k))])
+    res = optimize.minimize(nll, z0, method="L-BFGS-B", bounds=[(-30, 30), (-30, 30)])
     p, m = 1.0 / (1.0 + math.exp(-res.x[0])), math.exp(res.x[1])
     from statsmodels.tools.numdiff import approx_hess3
 
@@ -288,7 +292,7 @@ def fit_come_back(delays: np.ndarray, censor: np.ndarray, known_p: float | None 
         pp, mm = th
         if not (0 < pp < 1 and mm > 0):
             return -math.inf
-        return -nll([math.log(pp / (1 - pp)), math.log(mm)])
+        return loglik(pp, mm)
 
     try:
         cov = np.linalg.inv(-approx_hess3(np.array([p, m]), ll_nat))
@@ -376,13 +380,20 @@ def fit_churn(y: np.ndarray, wait_ratio: np.ndarray, abandoned: np.ndarray, reso
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = Logit(y.astype(float), X[:, keep]).fit(disp=0, maxiter=200)
+    # McFadden's pseudo-R² and the likelihood-ratio test against the intercept-only model, whose
+    # log-likelihood is closed-form (statsmodels refits it numerically)
+    ybar = float(y.mean())
+    llnull = len(y) * (ybar * math.log(ybar) + (1 - ybar) * math.log1p(-ybar)) if 0 < ybar < 1 else 0.0
+    llr = 2 * (float(res.llf) - llnull)
+    pseudo_r2 = 1 - float(res.llf) / llnull if llnull else math.nan
+    llr_p = float(stats.chi2.sf(llr, len(keep) - 1)) if len(keep) > 1 else math.nan
     coef = {}
     for i, j in enumerate(keep):
         v, se = float(res.params[i]), float(res.bse[i])
         if names[j] == "fix":
             v = -v  # the scenario subtracts fix when resolved
         coef[names[j]] = Estimate(v, se)
-    return ChurnFit(coef, len(y), int(y.sum()), float(res.prsquared), float(res.llr_pvalue), notes)
+    return ChurnFit(coef, len(y), int(y.sum()), pseudo_r2, llr_p, notes)
 
 
 def proportion(successes: int, n: int) -> Estimate:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -303,16 +302,13 @@ class TableReader:
         return Text(lut[idx.astype(np.int64)], names)
 
     def _hashes(self, arr) -> np.ndarray:
+        """64-bit hashes of the text (0 = missing): the same id gives the same hash in every file."""
         s = self._strings(arr)
-        enc = pc.dictionary_encode(s)
-        local = enc.dictionary.to_pylist()
-        lut = np.empty(len(local) + 1, dtype=np.uint64)
-        for i, v in enumerate(local):
-            h = int.from_bytes(hashlib.blake2b(v.encode("utf-8"), digest_size=8).digest(), "little") if v else 0
-            lut[i] = (h or 1) if v else 0  # 0 means missing
-        lut[-1] = 0
-        idx = enc.indices.fill_null(len(local)).to_numpy(zero_copy_only=False).astype(np.int64)
-        return lut[idx]
+        missing = pc.fill_null(pc.equal(s, ""), True).to_numpy(zero_copy_only=False)
+        h = string_hashes(pc.fill_null(s, ""))
+        h[h == 0] = 1
+        h[missing] = 0
+        return h
 
     def _flags(self, name: str, arr, start: int) -> np.ndarray:
         if pa.types.is_boolean(arr.type):
@@ -462,6 +458,38 @@ class TableReader:
         if ms.null_count:
             out[ms.is_null().to_numpy(zero_copy_only=False)] = np.nan
         return out / MS_PER_MIN
+
+
+_FNV_OFFSET, _FNV_PRIME = np.uint64(14695981039346656037), np.uint64(1099511628211)
+
+
+def string_hashes(s: pa.Array) -> np.ndarray:
+    """FNV-1a of each string's UTF-8 bytes, then the splitmix64 finaliser (well-mixed high bits),
+    vectorised over the Arrow buffers: one numpy pass per byte position."""
+    if isinstance(s, pa.ChunkedArray):
+        s = s.combine_chunks()
+    if pa.types.is_large_string(s.type):
+        off_t = np.int64
+    else:
+        s = s.cast(pa.string())
+        off_t = np.int32
+    n = len(s)
+    bufs = s.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=off_t, count=n + 1, offset=s.offset * np.dtype(off_t).itemsize).astype(np.int64)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.empty(0, np.uint8)
+    start, length = offsets[:-1], np.diff(offsets)
+    h = np.full(n, _FNV_OFFSET, dtype=np.uint64)
+    idx = np.arange(n)
+    with np.errstate(over="ignore"):
+        for j in range(int(length.max()) if n else 0):
+            idx = idx[length[idx] > j]
+            h[idx] = (h[idx] ^ data[start[idx] + j].astype(np.uint64)) * _FNV_PRIME
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return h
 
 
 def _is_number(v: str) -> bool:

@@ -82,6 +82,7 @@ def scenario_yaml(cal: Calibration, title: str | None = None, scenario_id: str =
     o.line(2, f"title: {_q(title or f'Calibrated from {cal.source}')}")
     o.line(2, f"briefing: {_q(f'A centre fitted from {cal.source} ({span}).')}")
     o.line(2, f"duration: {_span(cal.duration)}")
+    o.line(2, 'start: "00:00"')
     o.line(2, f"interval: {num(cal.interval)}")
     o.line(2, "seed: 1")
     o.line(0, "channels:")
