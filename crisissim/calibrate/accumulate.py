@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from crisissim.calibrate.logformat import ABANDONED, ANSWERED, DEFLECTED, OPEN
+from crisissim.calibrate.logformat import ABANDONED, ANSWERED, DEFAULT_CHANNEL, DEFAULT_TYPE, DEFLECTED, OPEN
 from crisissim.calibrate.read import Batch, DataError, TableReader
 
 SAMPLE = 200_000  # handle times per contact type
@@ -105,10 +105,10 @@ class LogSummary:
     customer_rows: int = 0
     tau: float = FULL  # customers whose hash (top 32 bits) is below tau are followed
     has: dict[str, bool] = field(default_factory=dict)
-    zero_handles: int = 0
+    zero_handles: dict[int, int] = field(default_factory=dict)  # answered contacts with a zero handle time, by type
     whole_second_waits: bool = True  # every wait a whole number of seconds (a log at 1 s resolution)
-    type_names: list[str] = field(default_factory=list)
-    channel_names: list[str] = field(default_factory=list)
+    type_names: list[str] = field(default_factory=lambda: [DEFAULT_TYPE])
+    channel_names: list[str] = field(default_factory=lambda: [DEFAULT_CHANNEL])
     pool_names: list[str] = field(default_factory=list)
     seed: int = 20240101
 
@@ -202,7 +202,8 @@ class LogSummary:
 
         # handle-time samples per type (answered and finished; zero handle times noted and left out)
         h_ok = ans & (handle > 0)
-        self.zero_handles += int((ans & (handle <= 0)).sum())
+        for k in np.unique(ti[ans & (handle <= 0)]).tolist():
+            self.zero_handles[k] = self.zero_handles.get(k, 0) + int((ans & (handle <= 0) & (ti == k)).sum())
         for k in np.unique(ti[h_ok]).tolist():
             self.handle.setdefault(k, BottomK(SAMPLE, self.rng)).add(handle[h_ok & (ti == k)])
 
@@ -284,10 +285,6 @@ def read_contacts(reader: TableReader, interval: float, threshold: float, progre
         s.add(b, reader)
         if progress is not None:
             progress(b.start + b.n, reader.rows_estimate)
-    if not s.has.get("type"):
-        s.type_names = ["contacts"]
-    if not s.has.get("channel"):
-        s.channel_names = ["phone"]
     return s
 
 

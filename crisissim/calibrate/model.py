@@ -149,8 +149,9 @@ def build(summary: LogSummary, source: str, staffing: list | None, staffing_read
     customers = s.customers() if s.has.get("customer") else None
     log_end = day0 * MINUTES_PER_DAY + n_seen * s.interval
     cust = _CustomerView(customers, s, day0, log_end, churn_rows) if customers is not None and len(customers["t"]) else None
-    if s.has.get("customer") and cust is None:
-        notes.append("no customer ids in the log: repeats, resolution and churn keep their defaults")
+    if cust is None:
+        notes.append("no customer ids in the log: repeats, resolution and churn cannot be followed"
+                     + ("; the churn file cannot be linked to contacts" if churn_rows is not None else ""))
 
     # patience per channel
     channels: dict[str, ChannelFit] = {}
@@ -206,8 +207,8 @@ def build(summary: LogSummary, source: str, staffing: list | None, staffing_read
                 tf.notes.append(f"handle time fitted on a uniform sample of {len(hs.values):,} of {hs.seen:,} answered contacts")
         else:
             tf.notes.append("handle time: fewer than 2 answered contacts; a placeholder of 5m")
-        if s.zero_handles:
-            tf.notes.append(f"{s.zero_handles:,} answered contacts with a zero handle time left out")
+        if s.zero_handles.get(ti):
+            tf.notes.append(f"handle time: {s.zero_handles[ti]:,} answered contacts with a zero handle time left out")
         if cust is not None:
             cust.fit_type(tf, ti, s.has.get("resolved", False), channels[cname])
         elif not s.has.get("repeat"):

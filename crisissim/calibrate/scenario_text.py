@@ -85,6 +85,9 @@ def scenario_yaml(cal: Calibration, title: str | None = None, scenario_id: str =
     o.line(2, 'start: "00:00"')
     o.line(2, f"interval: {num(cal.interval)}")
     o.line(2, "seed: 1")
+    o.comment(0, "customers: the log does not show the customer base, lifetime value or acquisition cost; defaults "
+                 "kept: fill in your own to put money on the losses.")
+    o.line(0, "customers: {}")
     o.line(0, "channels:")
     for ch in cal.channels.values():
         _channel(o, ch)
@@ -161,7 +164,7 @@ def _type(o: _Out, tf: TypeFit, cal: Calibration) -> None:
         o.comment(4, "handle time: not enough answered contacts to fit; a placeholder")
         o.line(4, "handle_time: {dist: exponential, mean: 5}")
     else:
-        extra = [n for n in tf.notes[1:] if n.startswith(("handle", "{")) or "zero handle" in n]
+        extra = [n.removeprefix("handle time: ") for n in tf.notes[1:] if n.startswith("handle")]
         o.comment(4, f"handle time: maximum likelihood on {h.n:,} answered contacts; AIC: {h.aic_text()}. "
                      f"{_params(h, {'scale': 'm'})}; mean {h.mean.text(unit='m')}. Fit: {h.gof}."
                      + (" " + "; ".join(extra) + "." if extra else ""))
@@ -177,6 +180,8 @@ def _type(o: _Out, tf: TypeFit, cal: Calibration) -> None:
                      f"unresolved answered contact ({r.n - r.events:,} watched until the log ended without one); "
                      f"mean {r.mean_delay.text(unit='m')}.")
         o.line(4, f"repeat_delay: {{dist: exponential, mean: {num(r.mean_delay.value)}}}")
+    elif tf.fcr is not None and tf.fcr.value < 1:
+        o.comment(4, "repeat delay: no returns to time in the log; default kept (exponential, mean 4h)")
     if tf.retry is not None:
         r = tf.retry
         if r.events:
