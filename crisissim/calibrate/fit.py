@@ -234,7 +234,10 @@ def _km_gap(dist, obs, cens) -> str:
     firm = at_risk >= max(50, 0.01 * len(every))
     if not firm.any():
         return "too few waits for a firm Kaplan–Meier curve"
-    lo, hi = km.sf.confidence_interval(0.95).low.probabilities, km.sf.confidence_interval(0.95).high.probabilities
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # undefined at the last steps, which are not firm anyway
+        band = km.sf.confidence_interval(0.95)
+    lo, hi = band.low.probabilities, band.high.probabilities
     gap = np.where(firm, np.abs(s - dist.sf(t)), -1.0)
     i = int(np.argmax(gap))
     med = t[int(np.argmax(s <= 0.5))] if s[-1] <= 0.5 else None
