@@ -112,3 +112,17 @@ def test_deflection_is_calibrated_as_self_service(tmp_path):
     # the arrival rate is before self-service: deflected first contacts arrived too
     lo, hi = cal.types["billing"].arrival.rate.ci(0.999)
     assert lo <= 40.0 * np.mean(PROFILE) <= hi and hi < 40.0 * np.mean(PROFILE) * 1.2
+
+
+def test_data_md_documents_every_column_as_the_code_reads_it():
+    import re
+
+    from crisissim.calibrate.logformat import CHURN_COLUMNS
+    from crisissim.scenario import bundled_scenarios_dir
+
+    text = (bundled_scenarios_dir() / "DATA.md").read_text(encoding="utf-8")
+    tables = re.findall(r"\| column \| kind \| needed \| meaning \|\n\|---\|---\|---\|---\|\n((?:\|.*\|\n)+)", text)
+    assert len(tables) == 3
+    for table, cols in zip(tables, (CONTACT_COLUMNS, STAFFING_COLUMNS, CHURN_COLUMNS)):
+        rows = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in table.strip().splitlines()]
+        assert rows == [[f"`{c.name}`", c.kind, "yes" if c.required else "no", c.doc] for c in cols.values()]

@@ -89,3 +89,28 @@ def test_back_test_puts_nine_in_ten_intervals_inside_the_band(round_trip):
     shares = {k: bt.share_inside(k) for k in KPIS}
     assert all(v >= 0.90 for v in shares.values()), shares
     assert bt.counted("offered").sum() == 144
+
+
+def test_resolution_from_customer_ids_alone(tmp_path):
+    """Without a resolved column, first-contact resolution comes from whether customers came back
+    (a mixture model that allows for returns after the log ends). Churn is switched off here, so a
+    churner's silence cannot pass for a resolution."""
+    from crisissim.calibrate.export import contact_table, write_table
+    from crisissim.engine import Simulation
+    from crisissim.scenario.schema import Scenario
+
+    d = truth_dict(days=2, seed=21)
+    d["churn"]["b0"] = -40.0
+    sc = Scenario.model_validate(d)
+    res = Simulation(sc, 21, record_contacts=True).result()
+    write_table(contact_table(res, sc).drop_columns(["resolved", "repeat", "churned", "churned_at"]), tmp_path / "c.csv")
+    cal = calibrate(tmp_path / "c.csv")
+    level = family_level(2 * 4)
+    for name, spec in sc.contact_types.items():
+        tf = cal.types[name]
+        assert "came back" in tf.fcr_how
+        for truth, est in ((spec.first_contact_resolution, tf.fcr), (spec.repeat_delay.mean, tf.repeat.mean_delay),
+                           (spec.retry, tf.retry.p), (spec.retry_delay.mean, tf.retry.mean_delay)):
+            lo, hi = est.ci(level)
+            assert lo <= truth <= hi, (name, truth, est)
+        assert tf.fcr.ci(0.95)[1] - tf.fcr.ci(0.95)[0] < 0.1
