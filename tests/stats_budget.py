@@ -71,6 +71,12 @@ CHECKS: dict[str, int] = {
     "test_effects.py::test_transparent_statement_cuts_social_spread": 1,
     # shift handover against ciw: per-hour abandonment and answered wait, hours 1-9 of a 10-hour day
     "test_shift_handover.py::test_intraday_shift_changes_match_ciw": 18,
+    # calibration round trip: every fitted parameter (one family of tests each), the fitted mean
+    # patience, resolution and redials from customer ids, self-service share and rate
+    "test_calibrate_roundtrip.py::test_every_parameter_is_recovered_within_its_interval": 1,
+    "test_calibrate_roundtrip.py::test_naive_patience_is_biased_and_censoring_fixes_it": 1,
+    "test_calibrate_roundtrip.py::test_resolution_from_customer_ids_alone": 1,
+    "test_calibrate_export.py::test_deflection_is_calibrated_as_self_service": 2,
 }
 
 N_CHECKS = sum(CHECKS.values())
@@ -179,6 +185,17 @@ def assert_ks(values, cdf, what: str) -> None:
     v = np.asarray(values, dtype=float)
     r = {"kind": "ks", "what": what, "n": len(v), "p": float(stats.kstest(v, cdf).pvalue)}
     _finish(r, f"{what}: {len(v)} values against the expected distribution")
+
+
+def assert_family(pvalues: dict[str, float], what: str) -> None:
+    """One statistical check made of several tests (name → two-sided p-value), e.g. every parameter
+    of a fit against its true value: Bonferroni inside the share, so it fails when the smallest
+    p-value times their number falls below ``ALPHA``."""
+    _take_share(what)
+    m = len(pvalues)
+    worst = min(pvalues, key=pvalues.get)
+    r = {"kind": "family", "what": what, "n": m, "worst": worst, "p": float(min(1.0, m * pvalues[worst]))}
+    _finish(r, f"{what}: {worst} has p = {pvalues[worst]:.2g}, the smallest of {m} tests")
 
 
 def _take_share(what: str) -> None:
