@@ -191,6 +191,12 @@ def test_bad_contact_logs_get_one_line(tmp_path, capsys, rows, message):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "out.yaml"]
 
 
+def test_text_that_is_not_utf8_is_located(tmp_path, capsys):
+    (tmp_path / "latin.csv").write_bytes(f"{HEADER}\n{GOOD[0]}\n2024-01-01T08:01:00,caf\xe9,answered,3,120\n".encode("latin-1"))
+    rc, _, err = run_cli(capsys, tmp_path / "latin.csv", "--out", tmp_path / "x.yaml")
+    assert rc == 1 and err.endswith("latin.csv:3: text that is not UTF-8 (expected UTF-8; save the export as UTF-8)\n")
+
+
 def test_bad_parquet_rows_are_located_by_row_number(tmp_path, capsys):
     t = pa.table({"arrival": pa.array([0, 60_000, 120_000], type=pa.timestamp("ms")), "outcome": ["answered"] * 3,
                   "wait_seconds": [1.0, 2.0, -4.0], "handle_seconds": [10.0, 20.0, 30.0]})

@@ -87,7 +87,7 @@ def test_literal_with_suggestion_and_nested_distribution():
         "s.yaml:3:17: channels.phone.kind: unknown value; did you mean 'sync'? "
         "(expected 'sync', 'async' or 'social', got 'synk')",
         "s.yaml:3:40: channels.phone.patience.dist: unknown dist type; did you mean 'gamma'? "
-        "(expected one of: exponential, lognormal, gamma, uniform, fixed, empirical, got 'gama')",
+        "(expected one of: exponential, lognormal, gamma, weibull, uniform, fixed, empirical, got 'gama')",
     ]
 
 

@@ -204,20 +204,26 @@ class TableReader:
                                                      strings_can_be_null=True, quoted_strings_can_be_null=True),
             )
         except (pa.ArrowInvalid, OSError) as e:
-            raise DataError(self.name, 1, f"cannot read the {self.what} as CSV ({_arrow_message(e)})") from None
+            raise self._csv_error(e) from None
         while True:
             try:
                 rb = reader.read_next_batch()
             except StopIteration:
                 return
             except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as e:
-                raise DataError(self.name, 1, f"cannot read the {self.what} as CSV ({_arrow_message(e)})") from None
+                raise self._csv_error(e) from None
             if bad:
                 row = bad[0]
                 line = row.number if row.number and row.number > 0 else self._first_ragged_line(row.expected_columns)
                 raise DataError(self.name, line, f"{row.actual_columns} fields (expected {row.expected_columns}, "
                                                  "one per column of the header)")
             yield rb
+
+    def _csv_error(self, e: Exception) -> DataError:
+        if "invalid UTF8" in str(e):
+            return DataError(self.name, self._first_bad_utf8_line(), "text that is not UTF-8 (expected UTF-8; "
+                                                                     "save the export as UTF-8)")
+        return DataError(self.name, 1, f"cannot read the {self.what} as CSV ({_arrow_message(e)})")
 
     def line_of(self, data_row: int) -> int:
         """Physical line (1-based) of data row ``data_row`` (Parquet: the row number)."""
@@ -236,6 +242,17 @@ class TableReader:
                     return start
                 count += 1
         return prev + 1
+
+    def _first_bad_utf8_line(self) -> int:
+        """Physical line of the first byte sequence that is not UTF-8 (error path)."""
+        raw = gzip.open(self.path, "rb") if self.path.suffix.lower() == ".gz" else open(self.path, "rb")
+        with raw:
+            for i, line in enumerate(raw, 1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    return i
+        return 1
 
     def _first_ragged_line(self, width: int) -> int:
         """Physical line of the first record whose field count differs from the header's (error path)."""
