@@ -73,7 +73,7 @@ def test_the_fixture_validates():
      "e.yaml:57:13: decisions[0].options[0].effects[0]: give exactly one of half_life or share"),
     ("  - id: regulator\n    when: incidents.injury >= 3", "  - id: regulator\n    at: {dist: unifrm, low: 1h, high: 2h}",
      "e.yaml:42:16: injects[1].at.dist: unknown dist type; did you mean 'uniform'? (expected one of: exponential, "
-     "lognormal, gamma, uniform, fixed, empirical, got 'unifrm')"),
+     "lognormal, gamma, weibull, uniform, fixed, empirical, got 'unifrm')"),
     ("  - id: regulator\n    when: incidents.injury >= 3", "  - id: regulator\n    at: 3x",
      "e.yaml:42:9: injects[1].at: bad duration (expected a duration such as 90s, 15m, 2h, 3d or minutes, got '3x')"),
 ])
