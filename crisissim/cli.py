@@ -1,4 +1,4 @@
-"""The ``crisissim`` command line: validate | run | study | play | schema | new.
+"""The ``crisissim`` command line: run | play | study | lessons | validate | new | schema | list | docs.
 
 Each sub-command lives in ``crisissim/commands/<name>.py`` with a ``register(app)``;
 heavy imports happen inside the commands so ``crisissim --help`` stays fast.

@@ -67,7 +67,8 @@ def table(path: Path, scenario, outcomes, reps: int, seed: int):
 def register(app: typer.Typer) -> None:
     @app.command("lessons")
     def lessons(
-        files: list[Path] = typer.Argument(..., help="Scenario YAML files.", show_default=False),
+        files: list[Path] = typer.Argument(..., help="Scenario YAML files, or names of bundled scenarios "
+                                           "(crisissim list).", show_default=False),
         reps: int = typer.Option(30, "--reps", "-n", help="Paired replications per lesson."),
         seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed of the replications (default: each scenario's)."),
         workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Local worker processes (default: all cores)."),
@@ -83,6 +84,7 @@ def register(app: typer.Typer) -> None:
         average."""
         from rich.console import Console
 
+        from crisissim.commands._args import find_or_report
         from crisissim.lessons import LessonError, evaluate_lessons, policy_problems
         from crisissim.lessons.evaluate import MAX_REPS
         from crisissim.scenario import validate_file
@@ -95,7 +97,11 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(f"must be between 1 and {MAX_WORKERS}, got {workers}", param_hint="'--workers'")
         loaded = []
         bad = False
-        for path in files:
+        for arg in files:
+            path = find_or_report(arg)
+            if path is None:
+                bad = True
+                continue
             sc, errors, warnings = validate_file(path)
             for p in warnings + errors:
                 typer.echo(str(p), err=True)

@@ -24,7 +24,8 @@ def _size(text: str) -> tuple[int, int]:
 def register(app: typer.Typer) -> None:
     @app.command("play")
     def play(
-        file: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: choose a bundled one in the menu).", show_default=False),
+        file: Optional[Path] = typer.Argument(None, help="Scenario YAML, or the name of a bundled one (default: choose "
+                                              "a bundled one in the menu).", show_default=False),
         seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Random seed (default: the scenario's)."),
         speed: float = typer.Option(2.0, "--speed", help="Simulated minutes per real second at 1× (2×, 4× in the game)."),
         save: Optional[Path] = typer.Option(None, "--save", help="Save file (default ~/.crisissim/saves/<id>-<seed>-<time>.json)."),
@@ -44,8 +45,10 @@ def register(app: typer.Typer) -> None:
         if lang is not None and lang not in ("en", "zh"):
             raise fail(f"--lang: expected en or zh, got {lang!r}", 2)
         if file is not None:
+            from crisissim.commands._args import scenario_path
             from crisissim.scenario import ScenarioError, load_scenario
 
+            file = scenario_path(file)
             try:
                 sc = load_scenario(file)
             except ScenarioError as e:

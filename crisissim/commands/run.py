@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from crisissim.commands._args import scenario_label, scenario_path
 from crisissim.commands._common import fail, write_atomic
 
 
@@ -65,7 +66,8 @@ def _policy_name(p) -> str:
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
-        file: Optional[Path] = typer.Argument(None, help="Scenario YAML (default: the bundled default scenario).", show_default=False),
+        file: Optional[Path] = typer.Argument(None, help="Scenario YAML, or the name of a bundled one (default: the "
+                                              "bundled default scenario).", show_default=False),
         seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Random seed (default: the scenario's)."),
         policy: str = typer.Option("default", "--policy", help="default | first | random | scripted:FILE | FILE.yaml | module:function."),
         json_out: Optional[str] = typer.Option(None, "--json", help="Write the full result as JSON to PATH, or - for stdout."),
@@ -95,7 +97,7 @@ def register(app: typer.Typer) -> None:
                 file = Path(saved.scenario.path)
                 if not file.is_absolute():
                     file = (replay.parent / file).resolve() if (replay.parent / file).exists() else file
-        path = file if file is not None else default_scenario_path()
+        path = scenario_path(file) if file is not None else default_scenario_path()
         try:
             sc = load_scenario(path)
         except ScenarioError as e:
@@ -159,7 +161,7 @@ def register(app: typer.Typer) -> None:
         if staffing is not None:
             export.write_table(export.staffing_table(res, sc), staffing)
         if save is not None:
-            rel = str(path)
+            rel = scenario_label(path)
             write_save(save, build_save(sc, run_seed, d["decisions"], path=rel, policy=pol_name, total_loss=d["total_loss"]))
         if to_stdout:
             typer.echo(text, nl=False)

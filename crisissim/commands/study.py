@@ -15,7 +15,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def study(
-    file: Optional[Path] = typer.Argument(None, help="Scenario YAML, or a study YAML (with scenario:, reps:, vary: …). Default: the bundled scenario."),
+    file: Optional[Path] = typer.Argument(None, help="Scenario YAML, or a study YAML (with scenario:, reps:, vary: …), "
+                                          "or the name of a bundled one (default: the bundled default scenario)."),
     reps: Optional[int] = typer.Option(None, "--reps", "-n", help="Replications per level (default 30)."),
     vary: Optional[list[str]] = typer.Option(None, "--vary", help="PATH=a:b:step or PATH=a,b,c; repeat for a grid."),
     policy: Optional[list[str]] = typer.Option(None, "--policy", help="Decision policy; repeat to compare."),
@@ -57,15 +58,16 @@ def study(
     if workers is not None and workers < 1:
         raise typer.BadParameter("must be >= 1", param_hint="'--workers'")
 
-    path = file or default_scenario_path()
+    from crisissim.commands._args import scenario_path
+    from crisissim.paths import is_bundled
+
+    path = scenario_path(file, studies=True) if file is not None else default_scenario_path()
     spec = StudyFile(scenario=str(path))
     base = Path.cwd()
     try:
-        if not path.exists():
-            raise StudyError(f"{path}: no such file")
         if is_study_file(path):
             spec, file_vary, scenario = load_study_file(path)
-            base = path.parent
+            base = Path.cwd() if is_bundled(path) else path.parent  # results of a bundled study go here
             vary_l = vary_l or file_vary
         else:
             scenario = load_scenario(path)

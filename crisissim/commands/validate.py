@@ -9,12 +9,18 @@ import typer
 
 def register(app: typer.Typer) -> None:
     @app.command("validate")
-    def validate(files: list[Path] = typer.Argument(..., help="Scenario YAML files.", show_default=False)) -> None:
+    def validate(files: list[Path] = typer.Argument(..., help="Scenario YAML files, or names of bundled scenarios "
+                                                    "(crisissim list).", show_default=False)) -> None:
         """Check scenario files; print one line per problem as FILE:LINE:COL: path: message."""
+        from crisissim.commands._args import find_or_report
         from crisissim.scenario import validate_file
 
         failed = False
-        for path in files:
+        for arg in files:
+            path = find_or_report(arg)
+            if path is None:
+                failed = True
+                continue
             sc, errors, warnings = validate_file(path)
             for p in warnings + errors:
                 typer.echo(str(p), err=True)
@@ -30,7 +36,7 @@ def register(app: typer.Typer) -> None:
                 failed = True
                 continue
             typer.echo(
-                f"{path}: ok ({len(sc.contact_types)} contact types, {len(sc.pools)} pools, "
+                f"{arg}: ok ({len(sc.contact_types)} contact types, {len(sc.pools)} pools, "
                 f"{len(sc.decisions)} decisions)"
             )
         if failed:
