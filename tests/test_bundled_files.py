@@ -79,7 +79,9 @@ def test_docs_format_prints_the_format_reference(capsys):
     assert main(["docs", "format"]) == 0
     assert capsys.readouterr().out == (data_dir("scenarios") / "FORMAT.md").read_text(encoding="utf-8")
     assert main(["docs", "formats"]) == 2
-    assert capsys.readouterr().err == "crisissim: error: unknown topic 'formats' (expected: format)\n"
+    assert capsys.readouterr().err == "crisissim: error: unknown topic 'formats' (expected: format, data)\n"
+    assert main(["docs", "data"]) == 0
+    assert capsys.readouterr().out == (data_dir("scenarios") / "DATA.md").read_text(encoding="utf-8")
     assert "`crisissim docs format` prints the format reference" in starter_text("x", "./s.json")
 
 
