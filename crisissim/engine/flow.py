@@ -72,6 +72,8 @@ class ContactFlow:
         self._async_answered = intervals.async_answered
         self._iv_wait_sum = intervals.wait_sum
         self._iv_within = intervals.within
+        self._iv_abandoned = intervals.abandoned
+        self._iv_sync_abandoned = intervals.sync_abandoned
         self._resolved_severity = 0.0  # resolutions since the last tick, booked to reputation then
         self.hist_add = self.wait_hist.add
         self.hist_zero = self.wait_hist.bins
@@ -291,10 +293,10 @@ class ContactFlow:
         if c.counted:
             t.counts.abandoned += 1
             t.counts.abandon_wait_sum += wait
-            iv = self.intervals.index(c.arrival)
-            self.intervals.abandoned[iv] += 1
+            iv = c.iv  # the interval it arrived in, as for offered and answered
+            self._iv_abandoned[iv] += 1
             if t.sync:
-                self.intervals.sync_abandoned[iv] += 1
+                self._iv_sync_abandoned[iv] += 1
         hit = self.abandon_hit * t.severity
         if hit:
             self.score.add(-hit, now, when=at)
