@@ -61,3 +61,15 @@ def test_agenda_entries_run_in_time_order_ties_in_insertion_order_and_count_as_s
     assert clock.steps == 4 and clock.now == 8.0
     clock.advance(100.0, stop_on_card=False)
     assert ran[-1] == ("d", 9.0) and clock.steps == 5
+
+
+def test_every_handle_time_distribution_is_classified_for_the_agenda():
+    """A new distribution must say whether its services can end on another event's exact time."""
+    from typing import get_args
+
+    from crisissim.engine.contact_types import CONTINUOUS, DISCRETE
+    from crisissim.scenario.distributions import Distribution
+
+    union = get_args(Distribution)[0]
+    names = {get_args(m.model_fields["dist"].annotation)[0] for m in get_args(union)}
+    assert names == CONTINUOUS | DISCRETE and not CONTINUOUS & DISCRETE

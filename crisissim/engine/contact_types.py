@@ -13,9 +13,12 @@ from crisissim.engine.contacts import INF, ContactQueue
 from crisissim.engine.rng import AttributeStream, Stream, dist_stream
 from crisissim.engine.stats import Counters
 
-CONTINUOUS = frozenset({"exponential", "lognormal", "gamma", "uniform"})
+CONTINUOUS = frozenset({"exponential", "lognormal", "gamma", "uniform", "weibull"})
 """Handle-time distributions with a density: a service then never ends exactly when another
 event is due, so its end can go on the clock's agenda (see ``crisissim.engine.clock.Agenda``)."""
+DISCRETE = frozenset({"fixed", "empirical"})
+"""Handle-time distributions whose services can end exactly when another event is due: their
+ends are SimPy events, which keep SimPy's order on a tie. Every distribution is in one of the two."""
 
 DEFAULT_REPEAT_MEAN = 240.0  # minutes until an unresolved customer comes back
 DEFAULT_RETRY_MEAN = 10.0  # minutes until a customer who abandoned calls again
