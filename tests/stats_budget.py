@@ -77,6 +77,15 @@ CHECKS: dict[str, int] = {
     "test_calibrate_roundtrip.py::test_naive_patience_is_biased_and_censoring_fixes_it": 1,
     "test_calibrate_roundtrip.py::test_resolution_from_customer_ids_alone": 1,
     "test_calibrate_export.py::test_deflection_is_calibrated_as_self_service": 2,
+    # customers: segment draws (VIP and new shares of two contact types), silent churn counts
+    "test_customers.py::test_contacts_come_from_segments_in_proportion_to_share_times_contact_weight": 4,
+    "test_customers.py::test_silent_churn_and_tail_follow_their_documented_rates": 1,
+    # service recovery: churn with and without fair compensation (2 seeds), posts turned (2 seeds),
+    # segment shares and VIP churn, calls that reach the customer (2 seeds)
+    "test_recovery_engine.py::test_fair_compensation_cuts_churn_odds_as_documented": 4,
+    "test_recovery_engine.py::test_goodwill_and_turned_posts_add_their_documented_points": 2,
+    "test_recovery_engine.py::test_compensation_targets_one_segment_and_the_segments_add_up": 2,
+    "test_recovery_engine.py::test_outreach_wins_back_only_customers_who_would_have_left": 2,
 }
 
 N_CHECKS = sum(CHECKS.values())

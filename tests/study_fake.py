@@ -29,7 +29,7 @@ class FakeResult:
 
 
 def fake_replicate(scenario, seed, policy=None):
-    """FCFS c-server queue with abandonment; loss = staff pay + churn × (CLV + acquisition)."""
+    """FCFS c-server queue with abandonment; loss = staff pay + churn × CLV (1500)."""
     rng = np.random.default_rng(seed)
     pool = next(iter(scenario.pools.values()))
     c = pool.size
@@ -60,8 +60,8 @@ def fake_replicate(scenario, seed, policy=None):
     ab = int(abandoned.sum())
     churn = 0.08 * ab + 0.01 * (n - ab)
     staff = c * pool.wage * horizon / 60
-    m = {"total_loss": staff + churn * 1500, "loss_churn_clv": churn * 1200, "loss_acquisition": churn * 300,
-         "loss_compensation": 0.0, "loss_staff_regular": staff, "loss_staff_overtime": 0.0, "loss_actions": 0.0,
+    m = {"total_loss": staff + churn * 1500, "loss_churn_margin": churn * 1500, "loss_acquisition": 0.0,
+         "loss_churn_tail": 0.0, "loss_compensation": 0.0, "loss_retention": 0.0, "loss_staff_regular": staff, "loss_staff_overtime": 0.0, "loss_actions": 0.0,
          "arrived": float(n), "served": float(n - ab), "abandoned": float(ab), "abandon_rate": ab / max(n, 1),
          "service_level": float(np.mean(w <= 1 / 3)), "wait_mean": float(w.mean()),
          "wait_p50": float(np.percentile(w, 50)), "wait_p90": float(np.percentile(w, 90)),

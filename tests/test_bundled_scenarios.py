@@ -43,7 +43,8 @@ def test_an_early_statement_is_worth_more_than_the_same_words_later():
     for option in ("apologise-now", "later"):
         pick = lambda snap, card, option=option: option if card.id == "statement" else card.default  # noqa: E731
         rep[option] = Simulation(sc, 1, pick).result().to_dict()
-    gain = {o: next(e["gain"] for e in d["events"] if e["kind"] == "effect_start" and e["effect"] == "statement")
+    # "nominal": the statement's worth before reputation's diminishing returns near its ceiling
+    gain = {o: next(e["nominal"] for e in d["events"] if e["kind"] == "effect_start" and e["effect"] == "statement")
             for o, d in rep.items()}
     # the card is answered when shown; the statement lands after the option's delay and is worth
     # its points halved for every half-life since the video: 8 · 2^(−40m/2h) vs 8 · 2^(−6h40m/2h)

@@ -160,11 +160,17 @@ def test_reputation_delta_shows_right_after_and_relaxes_with_its_half_life():
         # relaxation toward the baseline with a 6h half-life: half of it left 6 hours later
         assert gap[-1] == pytest.approx(-7.5, abs=0.8)
         assert b.to_dict()["reputation"]["min"] < a.to_dict()["reputation"]["min"] - 14
-    # a positive delta raises it
-    up = inject(d, [{"effect": "reputation", "delta": 5}], at="2h")
-    a, b = run(d, S1).result(), run(up, S1).result()
+    # a positive delta raises it, in full when far enough below the ceiling (baseline + headroom) ...
+    room = base(reputation__headroom=30)
+    up = inject(room, [{"effect": "reputation", "delta": 5}], at="2h")
+    a, b = run(room, S1).result(), run(up, S1).result()
     i = np.searchsorted(a.timeline["time"], 121.0)
     assert b.timeline["reputation"][i] - a.timeline["reputation"][i] == pytest.approx(5, abs=0.2)
+    # ... and with diminishing returns near it: from about 70 toward the default ceiling 73
+    a, b = run(d, S1).result(), run(inject(d, [{"effect": "reputation", "delta": 5}], at="2h"), S1).result()
+    r = a.timeline["reputation"][i]
+    want = 73 - (73 - r) * math.exp(-5 / 10)
+    assert 1 < want - r < 2 and b.timeline["reputation"][i] == pytest.approx(want, abs=0.05)
 
 
 # ------------------------------------------------------------------- rate
@@ -231,13 +237,14 @@ def test_staff_lowers_wait_and_costs_overtime():
 # ----------------------------------------------------------- compensation
 def test_compensation_lowers_churn_and_costs_its_amount_per_resolved_contact():
     d = base(churn__b0=-2.0)  # churn after a resolved contact ~4.7% without compensation
-    comp = card(d, [{"effect": "compensation", "amount": 240}])  # a fifth of CLV: odds × e^-1.4
+    # 240 is 4.8 × the default fair amount (50): strength 0.99, odds × e^(-1.5 × 0.99) = 0.23
+    comp = card(d, [{"effect": "compensation", "amount": 240}])
     a, b = pair(comp, comp, policy_with=on())
     for x, y in zip(a, b):
         assert x["losses"]["compensation"] == 0
         assert y["losses"]["compensation"] == pytest.approx(240 * y["contacts"]["resolved"])
         assert y["churn"]["contact"] < x["churn"]["contact"]
-        assert y["losses"]["churn_clv"] < x["losses"]["churn_clv"]
+        assert y["losses"]["churn_margin"] < x["losses"]["churn_margin"]
     ca, cb = total(a, "churn", "contact"), total(b, "churn", "contact")
     # resolved contacts churn about 4.7% → 1.2%; abandoned ones (unaffected, ~a fifth) add to both
     assert 0.2 * ca < cb < 0.6 * ca  # about 0.38 (sd 0.03)
@@ -351,8 +358,9 @@ def test_resolution_delta_lowers_repeat_contacts():
 
 
 # -------------------------------------------------------------- statement
-def statement_case(at: str, **fx) -> dict:
-    d = inject(base(), [{"effect": "reputation", "delta": -10}], at="1h", id="news")
+def statement_case(at: str, headroom: float = 100, **fx) -> dict:
+    """A −10 shock at 1h answered by a +8 statement at ``at`` (room to gain in full unless ``headroom`` says otherwise)."""
+    d = inject(base(reputation__headroom=headroom), [{"effect": "reputation", "delta": -10}], at="1h", id="news")
     effect = {"effect": "statement", "answers": "news", "reputation": 8, "half_life": "2h", **fx}
     return card(d, [effect], at=at)
 

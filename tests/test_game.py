@@ -261,13 +261,13 @@ def test_debrief_counterfactuals_equal_independent_reruns(recall):
     assert _manual_run(recall, 7, played) == res["total_loss"]
     for alt in ("quiet-fix", "wait"):
         want = _manual_run(recall, 7, [(61.5, "card", "recall", alt)] + played[1:])
-        assert rows["recall"].variants[alt] == pytest.approx(want, abs=1e-6)
+        assert rows["recall"].variants[alt] == pytest.approx(want, abs=1e-4)  # results round to 4 places
     want = _manual_run(recall, 7, [played[0], played[2]])
-    assert rows["faq"].variants["without"] == pytest.approx(want, abs=1e-6)
+    assert rows["faq"].variants["without"] == pytest.approx(want, abs=1e-4)
     for alt in ("apologise-now", "no-comment"):
         want = _manual_run(recall, 7, played[:2] + [(90.0, "card", "statement", alt)])
-        assert rows["statement"].variants[alt] == pytest.approx(want, abs=1e-6)
-    assert out.hands_off == Simulation(recall, 7).result().to_dict()["total_loss"]  # every card times out
+        assert rows["statement"].variants[alt] == pytest.approx(want, abs=1e-4)
+    assert out.hands_off == pytest.approx(Simulation(recall, 7).result().to_dict()["total_loss"], abs=1e-4)  # cards time out
     assert rows["recall"].debrief.startswith("Recalling early")
 
 

@@ -60,8 +60,8 @@ def test_a_typo_in_a_lesson_is_a_located_error(shop_copy, capsys):
      "lessons[0].than", "unknown option 'nine' on card 'staff'; did you mean 'none'? (expected one of: hire, none)"),
     ("    metric: service_level\n", "    metric: service-level\n", "lessons[3].metric",
      "unknown metric 'service-level'; did you mean 'service_level'? (expected one of: abandon_rate, abandoned, "
-     "arrived, churned, incidents, loss_acquisition, loss_actions, loss_churn_clv, loss_compensation, "
-     "loss_exposure_tail, loss_fines, loss_incidents, …)"),
+     "arrived, churned, incidents, loss_acquisition, loss_actions, loss_churn_margin, loss_churn_tail, "
+     "loss_compensation, loss_exposure_tail, loss_fines, …)"),
     ("    metric: service_level\n", "    metric: occupancy\n", "lessons[3].metric",
      "'occupancy' has no better direction of its own (expected better: lower or better: higher beside it)"),
     ("    policy: scripted:policies/eager.yaml\n", "    policy: scripted:../case/policies/eager.yaml\n",

@@ -31,4 +31,4 @@ def test_loss_parts_are_named_once(result):
     assert tuple(d["losses"]) == LOSS_PARTS
     assert [k for k in METRIC_KEYS if k.startswith("loss_")] == [f"loss_{p}" for p in LOSS_PARTS]
     assert d["total_loss"] == pytest.approx(sum(d["losses"].values()), abs=1e-3)
-    assert d["losses"]["staff_regular"] > 0 and d["losses"]["churn_clv"] > 0
+    assert d["losses"]["staff_regular"] > 0 and d["losses"]["churn_margin"] > 0

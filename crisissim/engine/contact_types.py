@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from crisissim.engine.arrivals import Excitation
 from crisissim.engine.contacts import INF, ContactQueue
+from crisissim.engine.reputation import Visibility
 from crisissim.engine.rng import AttributeStream, Stream, dist_stream
 from crisissim.engine.stats import Counters
 
@@ -28,7 +29,8 @@ SYNC_WAIT_REFERENCE = 5.0  # minutes: wait scale for churn on sync channels with
 class ContactTypeState:
     """One contact type while the simulation runs (``index`` into every per-type list)."""
 
-    def __init__(self, index: int, name: str, spec, channel, seed: int, churn_per_wait_ref: float):
+    def __init__(self, index: int, name: str, spec, channel, seed: int, churn_per_wait_ref: float,
+                 fair_compensation: float = 50.0):
         self.index = index
         self.name = name
         self.spec = spec
@@ -57,6 +59,10 @@ class ContactTypeState:
         self.wait_coef = churn_per_wait_ref / self.wait_ref
         self.excitation = Excitation(channel.excitation, channel.excitation_half_life) if self.social else None
         self.gated = False  # self-service or an outage can stop its contacts (refreshed by refold)
+        # social: the unanswered negative posts in view, fading on the same clock (reputation damage)
+        self.visibility = Visibility(channel.excitation_half_life) if self.social else None
+        # what makes good the harm of this kind of contact (the scale of compensation's strength)
+        self.fair = spec.fair_compensation if spec.fair_compensation is not None else fair_compensation
         self.p_fix: list[float] = []  # per pool: first-contact resolution, training and effects folded in
         self.ht_scale: list[float] = []  # per pool: handle-time multiplier
         p = f"type:{name}:"

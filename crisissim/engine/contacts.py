@@ -36,9 +36,12 @@ class Contact:
         "pool",
         "end",
         "customer",  # set only when the run records contacts
+        "seg",
+        "depart",
     )
 
-    def __init__(self, ctype, arrival, deadline, handle, fcr_u, churn_u, negative, repeat, counted, iv):
+    def __init__(self, ctype, arrival, deadline, handle, fcr_u, churn_u, negative, repeat, counted, iv, seg=0,
+                 depart=INF):
         self.ctype = ctype
         self.arrival = arrival
         self.deadline = deadline
@@ -51,6 +54,8 @@ class Contact:
         self.breached = False
         self.counted = counted  # arrived after the warm-up
         self.iv = iv  # the KPI interval it arrived in
+        self.seg = seg  # the customer's segment (index)
+        self.depart = depart  # if the customer decides to leave, they are gone this long after the contact
         # set later by the flow: ``alpha`` (a negative post's excitation), ``start``, ``pool`` and ``end`` (service)
 
 

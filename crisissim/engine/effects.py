@@ -21,8 +21,12 @@ from collections.abc import Callable, Iterable
 class EffectRunner:
     """Starts and ends effects on a running simulation; the engine as effects see it."""
 
-    def __init__(self, clock, ledger, reputation, mods, rebound, pools, dispatch, fired_at, log, exposures=None):
+    def __init__(self, clock, ledger, reputation, mods, rebound, pools, dispatch, fired_at, log, exposures=None,
+                 outreach=None, statement_repeat: float = 1.0):
         self.clock = clock
+        self._outreach = outreach  # Outreach: the at-risk list and its calls
+        self._statement_repeat = statement_repeat
+        self._statements: dict[str, int] = {}  # statements made so far, by the inject they answer
         self._exposures = exposures  # incidents.Incidents: the exposures of the run
         self._until = math.inf  # when the effect being begun ends
         self._ledger = ledger
@@ -73,8 +77,19 @@ class EffectRunner:
     def pay(self, amount: float) -> None:
         self._ledger.add("actions", amount)
 
-    def shift_reputation(self, delta: float) -> None:
-        self._reputation.shock(delta, self.clock.now)
+    def shift_reputation(self, delta: float) -> float:
+        return self._reputation.shock(delta, self.clock.now)
+
+    def repeat_discount(self, inject: str) -> tuple[int, float]:
+        n = self._statements.get(inject, 0)
+        self._statements[inject] = n + 1
+        return n, self._statement_repeat**n
+
+    def reach_out(self, effect) -> None:
+        camp = self._outreach.launch(effect)
+        pool = camp.pool
+        if pool.idle > 0:
+            self._dispatch(pool, self.clock.now, pool.idle)
 
     def surge(self, target: str | None, peak: float, half_life: float) -> list[str]:
         idx = self._mods.add_surge(target, self.clock.now, peak, half_life)

@@ -7,11 +7,14 @@ skills, highest skill priority first.
 
 What the flow owns and writes: the live state of every contact type (counters,
 queues, unanswered posts), the contact tallies of the interval KPIs, the wait
-histograms, the contact records and the recent social posts, and the resolutions
-booked since the last tick (:meth:`ContactFlow.take_resolved_severity`). It moves
-agents only through :class:`~crisissim.engine.staff.StaffPool`'s methods, decides
-churn through the :class:`~crisissim.engine.churn.ChurnModel`, books money through the
-:class:`~crisissim.engine.ledger.Ledger` and hits reputation through the score's ``add``.
+histograms, the contact records and the recent social posts, and the resolutions and
+goodwill booked since the last tick (:meth:`ContactFlow.take_resolved_severity`,
+:meth:`ContactFlow.take_goodwill`). It moves agents only through
+:class:`~crisissim.engine.staff.StaffPool`'s methods, decides churn through the
+:class:`~crisissim.engine.churn.ChurnModel`, draws each customer's segment and books
+compensation through the :class:`~crisissim.engine.customers.CustomerBase`, puts customers at
+risk on the :class:`~crisissim.engine.recovery.Outreach` list (which may take a free agent for
+a call, where ``set_outbound`` put its marker) and hits reputation through the score's ``add``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import heapq
 import math
 from collections import deque
 
-from crisissim.engine.contacts import DONE, SERVING, Contact
+from crisissim.engine.contacts import DONE, INF, SERVING, Contact
+from crisissim.engine.recovery import OUTBOUND, strength
 from crisissim.engine.stats import WaitHistogram
 
 RECORD_FIELDS = ("type", "arrival", "start", "end", "outcome", "resolved", "churned", "repeat", "customer", "pool")
@@ -33,8 +37,8 @@ keeps its customer's number); ``pool`` the pool that served it, or ""."""
 class ContactFlow:
     """Moves contacts through queues and pools and books their outcomes."""
 
-    def __init__(self, clock, scenario, types, pools, skill_groups, mods, score, churn, ledger, intervals,
-                 record: bool = False):
+    def __init__(self, clock, scenario, types, pools, skill_groups, mods, score, churn, customers, outreach,
+                 intervals, record: bool = False):
         self.clock = clock
         self.env = clock.env
         self._timeout = clock.env.timeout
@@ -52,14 +56,17 @@ class ContactFlow:
         self.pools = pools
         self.skill_groups = skill_groups  # per pool: lists of contact types, best priority first
         # per pool: its one contact type when it has a single skill, else None (next_for's fast path)
-        self._only = [g[0][0] if len(g) == 1 and len(g[0]) == 1 else None for g in skill_groups]
+        self._only = [self._single(g) for g in skill_groups]
         self.mods = mods
         self.score = score
         self.churn = churn
-        self.ledger = ledger
+        self.customers = customers
+        self.outreach = outreach
+        self.at_risk = outreach.list is not None  # keep the at-risk list (the scenario has outreach)
+        self.recovery = sc.recovery
         self.intervals = intervals
         self.records: list | None = [] if record else None  # one tuple per contact (RECORD_FIELDS)
-        self.customers = 0  # customers numbered so far (recorded runs only)
+        self.customers_seen = 0  # customers numbered so far (recorded runs only)
         self._serving: dict[int, Contact] = {}  # contacts in service (recorded runs only)
         self.posts: deque = deque(maxlen=30)  # recent social posts: (time, type, negative)
         self.wait_hist = WaitHistogram()
@@ -75,6 +82,7 @@ class ContactFlow:
         self._iv_abandoned = intervals.abandoned
         self._iv_sync_abandoned = intervals.sync_abandoned
         self._resolved_severity = 0.0  # resolutions since the last tick, booked to reputation then
+        self._goodwill = 0.0  # goodwill and praise points since the last tick, booked then
         self.hist_add = self.wait_hist.add
         self.hist_zero = self.wait_hist.bins
         self.hist_async_add = self.wait_hist_async.add
@@ -84,16 +92,38 @@ class ContactFlow:
         s, self._resolved_severity = self._resolved_severity, 0.0
         return s
 
+    def take_goodwill(self) -> float:
+        """Reputation points of compensated customers and turned posts since the last call."""
+        g, self._goodwill = self._goodwill, 0.0
+        return g
+
+    @staticmethod
+    def _single(groups):
+        """A pool's one contact type when it has a single skill (and no outbound calls), else None."""
+        return groups[0][0] if len(groups) == 1 and groups[0] is not OUTBOUND and len(groups[0]) == 1 else None
+
+    def set_outbound(self, pool, position: int | None) -> None:
+        """Put ``pool``'s outbound-call marker before its skill group ``position`` (None: no calls)."""
+        groups = [g for g in self.skill_groups[pool.index] if g is not OUTBOUND]
+        if position is not None:
+            groups.insert(position, OUTBOUND)
+        self.skill_groups[pool.index] = groups
+        self._only[pool.index] = self._single(groups)
+
     # ---------------------------------------------------------------- arrivals
-    def arrive(self, t, now: float, repeat: bool = False, customer: int = 0) -> Contact | None:
+    def arrive(self, t, now: float, repeat: bool = False, seg: int = 0, customer: int = 0) -> Contact | None:
         """A contact of type ``t`` (its state) arrives at ``now``; returns it (None if self-service absorbed it).
-        ``customer`` is the number of a returning customer (recorded runs only)."""
+        A repeat contact is the same customer again: ``seg`` is their segment, ``customer`` their
+        number (recorded runs only)."""
         # attributes are drawn in a fixed order whatever happens next (common random numbers)
         rows = t.repeat_attrs if repeat else t.attrs
         try:
             handle, patience, fcr_u, churn_u, neg_u, defl = rows.take()  # AttributeStream.next, no Python call
         except StopIteration:
             handle, patience, fcr_u, churn_u, neg_u, defl = rows.next()
+        if not repeat:
+            seg = self.customers.draw(t.index)
+        depart = self.outreach.departure(t.index, repeat) if self.at_risk else INF
         neg = t.social and neg_u < t.negative_share
         counted = now >= self.warmup
         if t.gated and defl < self.mods.deflect[t.index]:  # self-service or an outage in force
@@ -106,13 +136,15 @@ class ContactFlow:
         iv = int(now * self.iv_scale)
         if iv >= self.iv_n:
             iv = self.iv_n - 1
-        c = Contact(t, now, now + patience, handle, fcr_u, churn_u, neg, repeat, counted, iv)
+        c = Contact(t, now, now + patience, handle, fcr_u, churn_u, neg, repeat, counted, iv, seg, depart)
         if self.records is not None:
             c.customer = customer or self._new_customer()
         if counted:
             t.counts.arrived += 1
             if repeat:
                 t.counts.repeat += 1
+            if neg:
+                t.counts.negative += 1
             self._offered[iv] += 1
         if t.gated and self.mods.down[t.index]:
             c.state = DONE
@@ -121,6 +153,7 @@ class ContactFlow:
             return c
         if neg:
             t.neg_waiting += 1
+            t.visibility.post(now)
             if t.excitation is not None:
                 c.alpha = t.excitation.base_alpha * self.mods.alpha
                 t.excitation.add(now, c.alpha)
@@ -143,18 +176,16 @@ class ContactFlow:
             self.posts.append((now, t.name, c.negative))
 
     def _new_customer(self) -> int:
-        self.customers += 1
-        return self.customers
+        self.customers_seen += 1
+        return self.customers_seen
 
     def repeat_later(self, c: Contact, delay: float) -> None:
-        """The customer of contact ``c`` calls again (same type) in ``delay`` minutes."""
-        self.clock.after(delay, self._repeat_cb, c.ctype if self.records is None else (c.ctype, c.customer))
+        """The customer of contact ``c`` calls again (same type, same segment) in ``delay`` minutes."""
+        self.clock.after(delay, self._repeat_cb, (c.ctype, c.seg, 0 if self.records is None else c.customer))
 
     def _repeat_cb(self, ev) -> None:
-        if self.records is None:
-            self.arrive(ev.value, self.clock.now, repeat=True)
-        else:
-            self.arrive(ev.value[0], self.clock.now, True, ev.value[1])
+        t, seg, customer = ev.value
+        self.arrive(t, self.clock.now, True, seg, customer)
 
     # ----------------------------------------------------------------- service
     def _start(self, pool, t, c: Contact, now: float) -> None:
@@ -190,6 +221,7 @@ class ContactFlow:
             self._breach(t, c, now, c.arrival + t.sla)
         if c.negative:
             t.neg_waiting -= 1
+            t.visibility.answered(now, wait)
             if t.excitation is not None and c.alpha:
                 t.excitation.add(now, -c.alpha * math.exp(-t.excitation.beta * wait))
         ht = c.handle * t.ht_scale[pool.index]
@@ -215,16 +247,19 @@ class ContactFlow:
         pool = c.pool
         now = c.end
         t = c.ctype
-        resolved = c.fcr_u < t.p_fix[pool.index]
-        comp = 0.0
+        p_fix = t.p_fix[pool.index]
+        resolved = c.fcr_u < p_fix
+        s = 0.0
         if resolved:
-            comp = self.mods.compensation[t.index]
+            comp = self.mods.compensation[t.index][c.seg]
             if comp:
-                self.ledger.add("compensation", comp)
+                s = self._compensate(t, c, comp, c.fcr_u / p_fix)
             self._resolved_severity += t.severity
-        churned = self.churn.after_service(t, c, resolved, comp)
+        churned, x = self.churn.after_service(t, c, resolved, s)
         if not churned and not resolved:
             self.repeat_later(c, t.next_repeat_delay())
+        if self.at_risk:
+            self.outreach.consider(now, c, x, churned)
         if c.counted:
             cnt = t.counts
             cnt.served += 1
@@ -253,6 +288,10 @@ class ContactFlow:
             pool.rest()
             return False
         for group in self.skill_groups[pool.index]:
+            if group is OUTBOUND:
+                if self.outreach.call(pool, now):
+                    return True
+                continue
             best = None
             best_t = None
             for t in group:
@@ -300,11 +339,26 @@ class ContactFlow:
         hit = self.abandon_hit * t.severity
         if hit:
             self.score.add(-hit, now, when=at)
-        churned = self.churn.after_abandon(t, c, wait)
+        churned, x = self.churn.after_abandon(t, c, wait)
         if not churned and t.retry and c.fcr_u < t.retry:  # fcr_u is this customer's spare uniform: no call was answered
             self.repeat_later(c, max(0.0, at + t.retry_delay.next() - now))
+        if self.at_risk:
+            self.outreach.consider(at, c, x, churned)
         if self.records is not None:
             self.records.append((t.name, c.arrival, math.nan, at, "abandoned", False, churned, c.repeat, c.customer, ""))
+
+    def _compensate(self, t, c: Contact, amount: float, u: float) -> float:
+        """Pay a resolved customer ``amount``: goodwill, and a negative post may turn (``u``: a
+        uniform of this customer's own). Returns the remedy's strength (it cuts the churn odds)."""
+        rec = self.recovery
+        self.customers.pay(c.seg, "compensation", amount)
+        s = strength(amount, t.fair)
+        self._goodwill += rec.goodwill * t.severity * s
+        if c.negative and u < rec.post_turn * s:
+            if c.counted:
+                t.counts.turned += 1
+            self._goodwill += rec.praise * t.severity
+        return s
 
     def _breach(self, t, c: Contact, now: float, when: float) -> None:
         if c.counted:

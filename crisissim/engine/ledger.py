@@ -10,8 +10,20 @@ Adding a part (e.g. operational incidents): a name in ``LOSS_PARTS`` and calls t
 
 from __future__ import annotations
 
-LOSS_PARTS = ("churn_clv", "acquisition", "compensation", "staff_regular", "staff_overtime", "actions",
-              "incidents", "retrieval", "fines", "exposure_tail")
+LOSS_PARTS = (
+    "churn_margin",  # margin lost by customers who left during the run (see churner_cost)
+    "acquisition",  # winning replacements for them
+    "churn_tail",  # silent churn after the run, over churn.tail_horizon (margin and acquisition)
+    "compensation",  # paid to customers whose contact was resolved
+    "retention",  # outreach calls and the offers they made
+    "staff_regular",
+    "staff_overtime",
+    "actions",  # decisions, actions and cost effects
+    "incidents",
+    "retrieval",
+    "fines",
+    "exposure_tail",
+)
 """``incidents``: costs of incidents among exposed units; ``retrieval``: units taken back ×
 their unit cost (it accrues as they come back); ``fines``: regulators' fines; ``exposure_tail``:
 expected incident and retrieval costs after the run (see ``crisissim/scenario/exposures.py``)."""

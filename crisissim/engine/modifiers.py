@@ -19,8 +19,10 @@ class Modifiers:
 
     ``on_change()`` is called after every refold (the contact types re-read their factors)."""
 
-    def __init__(self, type_names: list[str], type_channels: list[str], pool_names: list[str], on_change=None):
+    def __init__(self, type_names: list[str], type_channels: list[str], pool_names: list[str], on_change=None,
+                 segment_names: list[str] = ("all",)):
         self.type_names = type_names
+        self.segment_names = list(segment_names)
         self.type_channels = type_channels
         self.pool_names = pool_names
         self.active: list[tuple[int, object]] = []  # (token, effect) for effects with a lasting state
@@ -28,14 +30,14 @@ class Modifiers:
         self.surges: list[list[tuple[float, float, float]]] = [[] for _ in type_names]
         self.ramps: list[dict[int, tuple[float, float, float]]] = [{} for _ in type_names]  # token -> (t0, peak, over)
         self.on_change = on_change
-        self._set(Levers.neutral(type_names, type_channels, pool_names))
+        self._set(Levers.neutral(type_names, type_channels, pool_names, self.segment_names))
 
     def _set(self, lv: Levers) -> None:
         # folded factors, read by the hot path
         self.rate = lv.rate
         self.deflect = [1.0 - k for k in lv.deflect_keep]
         self.fcr_delta = lv.fcr_delta
-        self.compensation = lv.compensation
+        self.compensation = lv.compensation  # by type, then segment
         self.ht_type = lv.ht_type
         self.ht_pool = lv.ht_pool
         self.down = lv.down
@@ -58,7 +60,7 @@ class Modifiers:
         self.refold()
 
     def refold(self) -> None:
-        lv = Levers.neutral(self.type_names, self.type_channels, self.pool_names)
+        lv = Levers.neutral(self.type_names, self.type_channels, self.pool_names, self.segment_names)
         for _, e in self.active:
             e.fold(lv)  # type: ignore[attr-defined]
         self._set(lv)

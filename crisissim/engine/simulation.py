@@ -17,6 +17,8 @@ one owner, found by name:
 ``arrivals``               the arrival processes (thinning) and social self-excitation
 ``rng``                    one random stream per source, derived from the seed by name
 ``churn.ChurnModel``       the churn formula and churn counts
+``customers``              segments, what a churner costs, churn and money by segment
+``recovery.Outreach``      the at-risk list and retention calls
 ``reputation``             the score, and what moves it each tick
 ``ledger.Ledger``          losses by part (``LOSS_PARTS``)
 ``tick.Tick``              the heartbeat: settle, reputation, silent churn, conditions, sample
@@ -53,6 +55,7 @@ from crisissim.engine.churn import ChurnModel
 from crisissim.engine.clock import Clock
 from crisissim.engine.contact_types import ContactTypeState, service_level
 from crisissim.engine.crisis import DecisionError, Director
+from crisissim.engine.customers import CustomerBase
 from crisissim.engine.effects import EffectRunner
 from crisissim.engine.events import EventLog
 from crisissim.engine.flow import ContactFlow
@@ -61,6 +64,7 @@ from crisissim.engine.intervals import IntervalStats
 from crisissim.engine.ledger import Ledger
 from crisissim.engine.lookup import Lookup
 from crisissim.engine.modifiers import Modifiers
+from crisissim.engine.recovery import Outreach
 from crisissim.engine.replay import DecisionPlan
 from crisissim.engine.reputation import Reputation, ReputationTicks
 from crisissim.engine.rng import CandidateStream
@@ -105,22 +109,26 @@ class Simulation:
                                    lambda inject: self.director.trigger(inject),
                                    lambda now, kind, **detail: self.log.add(now, kind, **detail))
         self.ledger = Ledger(self.pools, {"retrieval": self.exposures.retrieval_cost} if sc.exposures else None)
-        self.score = Reputation(rs.initial, rs.base, rs.recovery_half_life)
-        self.churn = ChurnModel(sc.churn, sc.customers, rs.base, self.ledger, len(sc.contact_types), seed)
+        self.score = Reputation(rs.initial, rs.base, rs.recovery_half_life, rs.headroom, rs.gain_scale)
+        self.customers = CustomerBase(sc, seed, self.ledger)
+        self.churn = ChurnModel(sc.churn, sc.recovery, self.customers, rs.base, len(sc.contact_types))
         self.types = [
-            ContactTypeState(i, n, spec, sc.channels[spec.channel], seed, self.churn.per_wait_ref)
+            ContactTypeState(i, n, spec, sc.channels[spec.channel], seed, self.churn.per_wait_ref,
+                             sc.recovery.fair_compensation)
             for i, (n, spec) in enumerate(sc.contact_types.items())
         ]
         skill_groups = route(self.types, self.pools)
         self.mods = Modifiers(list(sc.contact_types), [c.channel for c in sc.contact_types.values()], list(sc.pools),
-                              on_change=self._refold_types)
+                              on_change=self._refold_types, segment_names=[s.name for s in self.customers.segments])
         self._refold_types()
+        self.outreach = Outreach(clock, sc, seed, self.customers, self.churn, self.types, self.pools, self.mods)
 
         # the flow of contacts and the processes that feed it
         self.intervals = IntervalStats(self.duration, sc.meta.interval, [p.name for p in self.pools])
         self.timeline = TimeSeries(self.duration, sc.meta.sample_every, len(self.types))
         self.flow = ContactFlow(clock, sc, self.types, self.pools, skill_groups, self.mods, self.score, self.churn,
-                                self.ledger, self.intervals, record=record_contacts)
+                                self.customers, self.outreach, self.intervals, record=record_contacts)
+        self.outreach.serve_with(self.flow.next_for, self.flow.set_outbound)
         self.sources = [
             ArrivalSource(clock, clock.agenda, t.spec, t.index, self.mods, rs, CandidateStream(seed, f"type:{t.name}:"),
                           self.flow.post if t.social else self.flow.arrive, t.excitation, key=t)
@@ -136,15 +144,16 @@ class Simulation:
         self.replaying = self.plan.replaying
         self.effects = EffectRunner(clock, self.ledger, self.reputation, self.mods, self.rebound, self.pools,
                                     self.flow.dispatch_idle, lambda inject: self.director.fired_at.get(inject),
-                                    self.log, self.exposures)
+                                    self.log, self.exposures, self.outreach, rs.statement_repeat)
         self.lookup = Lookup(clock, self.types, self.pools, self.score, self.ledger, self.churn,
                              lambda inject: self.director.fire_count[inject], self.exposures, self.alarms)
         self.director = Director(sc, clock, self.log, self.effects, self.ledger, self.lookup, self._answer, seed)
         clock.drive(self.director, self.plan)
         self.tick = Tick(clock, sc.meta.sample_every, self.duration, self.flow, self.reputation, self.churn,
-                         self.director, self.timeline, self.types, self.pools, self.ledger, self.alarms)
+                         self.outreach, self.director, self.timeline, self.types, self.pools, self.ledger, self.alarms)
         self.snapshots = SnapshotBuilder(sc, self.types, self.pools, self.score, self.ledger, self.churn, self.flow,
-                                         self.director, self.log, self.exposures, self.alarms)
+                                         self.director, self.log, self.exposures, self.alarms, self.customers,
+                                         self.outreach)
         self._start()
 
     # ------------------------------------------------------------------ set-up
@@ -220,7 +229,7 @@ class Simulation:
             p.accrue(now)
             p.accrue_pay(now)
         self.intervals.close_all(now, self.pools, self.types)
-        self.tick.sample(now)
+        self.tick.close(now)
         if self.flow.records is not None:
             self.flow.record_open()
         r = self.score.advance(now)

@@ -66,6 +66,16 @@ class ContactStats:
 
 
 @dataclass(frozen=True)
+class SegmentView:
+    """Churn and loss of one customer segment so far: ``churned`` after contacts and silently,
+    ``won_back`` by outreach, ``loss`` what its churn, compensation and retention cost."""
+
+    churned: int
+    won_back: int
+    loss: float
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The state at ``time`` (minutes). Money in the scenario currency; counts since the warm-up."""
 
@@ -92,6 +102,9 @@ class Snapshot:
     """Each exposure: units exposed now, the retrieval in force, incidents so far by kind and their cost."""
     alarms: Mapping[str, AlarmView] = field(default_factory=lambda: MappingProxyType({}))
     """Each contact type's early warning: observed against forecast rate, the CUSUM and whether it is raised."""
+    segments: Mapping[str, SegmentView] = field(default_factory=dict)
+    at_risk: int = 0
+    posts_turned: int = 0
 
     @staticmethod
     def freeze(d: dict) -> Mapping:
@@ -117,7 +130,8 @@ def card_views(director) -> list[CardView]:
 class SnapshotBuilder:
     """Builds :class:`Snapshot` views from the parts that own the state (reads only)."""
 
-    def __init__(self, scenario, types, pools, score, ledger, churn, flow, director, log, exposures=None, alarms=None):
+    def __init__(self, scenario, types, pools, score, ledger, churn, flow, director, log, exposures=None, alarms=None,
+                 customers=None, outreach=None):
         self.actions = scenario.actions
         self.duration = scenario.meta.duration
         self.types = types
@@ -130,6 +144,8 @@ class SnapshotBuilder:
         self.log = log
         self.exposures = exposures
         self.alarms = alarms
+        self.customers = customers
+        self.outreach = outreach
 
     def contact_stats(self, now: float) -> dict[str, ContactStats]:
         """Per contact type: cumulative counts and the queue now."""
@@ -176,4 +192,9 @@ class SnapshotBuilder:
             finished=finished,
             exposures=self.exposures.views(now) if self.exposures is not None else MappingProxyType({}),
             alarms=MappingProxyType(self.alarms.views()) if self.alarms is not None else MappingProxyType({}),
+            segments=Snapshot.freeze({
+                g.name: SegmentView(g.contact + g.silent, g.saved, sum(g.losses.values())) for g in self.customers.segments
+            }),
+            at_risk=self.outreach.list.waiting(now) if self.outreach.list is not None else 0,
+            posts_turned=sum(t.counts.turned for t in types),
         )

@@ -90,6 +90,8 @@ class Counters:
         "waited",
         "wait_sum",
         "abandon_wait_sum",
+        "negative",
+        "turned",
     )
 
     def __init__(self):

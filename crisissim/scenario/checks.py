@@ -18,6 +18,9 @@ from crisissim.scenario.schema import Scenario
 from crisissim.scenario.yamlio import Node
 
 
+_SHARE_TOLERANCE = 1e-6  # segment shares must add up to 1 within this
+
+
 @dataclass(frozen=True)
 class Known:
     """Names that exist in the scenario as written (which may be more than survived validation)."""
@@ -31,6 +34,7 @@ class Known:
     fires: frozenset = frozenset()  # injects named by an incident's fires
     untimed: frozenset = frozenset()  # injects written with neither at nor when
     cards: dict = _field(default_factory=dict)  # card id -> option ids (as written)
+    segments: frozenset = frozenset()  # customer segments
 
     @property
     def all_fires_known(self) -> bool:
@@ -43,7 +47,8 @@ class Known:
                    {n: frozenset(e.incidents) for n, e in sc.exposures.items()},
                    frozenset(i.fires for e in sc.exposures.values() for i in e.incidents.values() if i.fires),
                    frozenset(i.id for i in sc.injects if i.at is None and i.when is None),
-                   {c.id: frozenset(o.id for o in c.options) for c in sc.decisions})
+                   {c.id: frozenset(o.id for o in c.options) for c in sc.decisions},
+                   frozenset(sc.customers.segments))
 
     @classmethod
     def raw(cls, data: Any) -> Known:
@@ -65,6 +70,9 @@ class Known:
                 options[i] = frozenset(o.get("id") for o in opts if isinstance(o, dict) and isinstance(o.get("id"), str))
                 if isinstance(card.get("id"), str):
                     by_id.setdefault(card["id"], options[i])
+        customers = data.get("customers") if isinstance(data, dict) else None
+        segments = customers.get("segments") if isinstance(customers, dict) else None
+        segments = frozenset(k for k in segments if isinstance(k, str)) if isinstance(segments, dict) else frozenset()
         exposures, fires = {}, set()
         raw = data.get("exposures") if isinstance(data, dict) else None
         for name, e in (raw.items() if isinstance(raw, dict) else ()):
@@ -78,7 +86,7 @@ class Known:
                             if isinstance(x, dict) and isinstance(x.get("id"), str) and "at" not in x and "when" not in x)
         return cls(keys("contact_types"), keys("channels"), keys("pools"),
                    frozenset(x for x in ids("injects") if isinstance(x, str)), options, exposures, frozenset(fires),
-                   untimed, by_id)
+                   untimed, by_id, segments)
 
 
 class _Report:
@@ -108,6 +116,7 @@ def check_scenario(sc: Scenario, root: Node, known: Known | None = None,
     r = _Report(root, to_original)
     k = known or Known.of(sc)
     _channels_and_skills(sc, r, k)
+    _segments(sc, r, k)
     _effects(sc, r, k)
     _ids(sc, r, k, to_original)
     _times(sc, r)
@@ -137,6 +146,33 @@ def _channels_and_skills(sc: Scenario, r: _Report, k: Known) -> None:
         if name not in served:
             r.add(("contact_types", name), f"no pool has the skill '{name}'; these contacts will never be answered",
                   severity="warning", key=True)
+
+
+def _segments(sc: Scenario, r: _Report, k: Known) -> None:
+    """Segment shares add up to the whole base; contact mixes name contact types and leave every
+    contact type with some segment to come from."""
+    segments = sc.customers.segments
+    if not segments:
+        return
+    total = sum(s.share for s in segments.values())
+    if abs(total - 1.0) > _SHARE_TOLERANCE:
+        listed = " + ".join(f"{s.share:g}" for s in segments.values())
+        r.add(("customers", "segments"), f"segment shares add up to {total:.6g} ({listed}), not the whole base "
+              "(expected shares that add up to 1)", key=True)
+    for name, seg in segments.items():
+        if isinstance(seg.contacts, dict):
+            for t in seg.contacts:
+                if t not in k.types:
+                    r.add(("customers", "segments", name, "contacts", t), _unknown("contact type", t, k.types), key=True)
+    for t in sc.contact_types:
+        if all(_contact_weight(seg, t) * seg.share == 0 for seg in segments.values()):
+            r.add(("customers", "segments"), f"no segment makes '{t}' contacts: every segment's contact weight "
+                  f"for it is 0 (expected at least one segment with contacts > 0 for '{t}')", key=True)
+
+
+def _contact_weight(seg, contact_type: str) -> float:
+    c = seg.contacts
+    return c.get(contact_type, 1.0) if isinstance(c, dict) else c
 
 
 def _social(sc: Scenario, r: _Report) -> None:

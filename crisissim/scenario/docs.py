@@ -84,6 +84,21 @@ def _md(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def _md_paragraphs(doc: str) -> list[str]:
+    """A docstring → Markdown paragraphs (blank lines kept), its ``- `` items as a list."""
+    import inspect
+
+    out: list[str] = []
+    for para in inspect.cleandoc(doc).split("\n\n"):
+        items = re.split(r"\n(?=- )", para.strip())
+        if len(items) > 1 or para.lstrip().startswith("- "):
+            head = [] if items[0].startswith("- ") else [_md(items.pop(0))]
+            out += [*head, *("- " + _md(i[2:]) for i in items)] + [""]
+        elif para.strip():
+            out += [_md(para), ""]
+    return out[:-1] if out else [""]
+
+
 def _anchor(name: str) -> str:
     return name.lower()
 
@@ -167,7 +182,7 @@ def default_text(model: type[BaseModel], name: str, is_duration: bool) -> str:
 def model_section(model: type[BaseModel], schema: dict, level: str = "###") -> list[str]:
     """A heading, the model's docstring and a table of its fields."""
     props = schema.get("properties", {})
-    lines = [f"{level} {model.__name__}", "", _md(model.__doc__ or ""), ""]
+    lines = [f"{level} {model.__name__}", "", *_md_paragraphs(model.__doc__ or ""), ""]
     lines += ["| field | type | default | description |", "|---|---|---|---|"]
     for name, f in model.model_fields.items():
         key = f.alias or name

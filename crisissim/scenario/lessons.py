@@ -26,9 +26,11 @@ BUILTIN_POLICIES = ("default", "first", "random")
 
 METRICS: dict[str, Literal["lower", "higher"] | None] = {
     "total_loss": "lower",
-    "loss_churn_clv": "lower",
+    "loss_churn_margin": "lower",
     "loss_acquisition": "lower",
+    "loss_churn_tail": "lower",
     "loss_compensation": "lower",
+    "loss_retention": "lower",
     "loss_staff_regular": "lower",
     "loss_staff_overtime": "lower",
     "loss_actions": "lower",

@@ -12,6 +12,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from crisissim.scenario.customers import Churn, Customers, Recovery
 from crisissim.scenario.distributions import Distribution
 from crisissim.scenario.effects import Effect, Money, Share
 from crisissim.scenario.feed import FeedTemplates
@@ -73,19 +74,6 @@ class Meta(Part):
         if self.duration / self.interval > 100_000:
             raise ValueError("interval is too small for this duration (at most 100,000 intervals)")
         return self
-
-
-class Customers(Part):
-    """The customer base and what a customer is worth."""
-
-    base: int = Field(100_000, ge=0, le=10**10)
-    """Number of customers."""
-    clv: NonNeg = 1200.0
-    """Customer lifetime value lost when a customer churns (money)."""
-    acquisition_cost: NonNeg = 300.0
-    """Cost of winning a replacement customer (money); usually higher than keeping one."""
-    baseline_churn: Share = 0.15
-    """Share of customers lost per year with no crisis (silent churn baseline)."""
 
 
 class Channel(Part):
@@ -158,6 +146,9 @@ class ContactType(Part):
     """Risk category (for reports)."""
     feed: FeedTemplates | None = None
     """Social only: how its posts and the company's replies read in the game's feed."""
+    fair_compensation: Money | None = None
+    """What a customer with this kind of contact sees as making good the harm (money); sets the
+    strength of compensation (see ``recovery``). Default ``recovery.fair_compensation``."""
 
 
 class Shift(Part):
@@ -216,58 +207,56 @@ class Pool(Part):
 
 
 class Reputation(Part):
-    """Reputation R on 0–100. Defaults: a mid-high start (70) that relaxes back with a 6-hour
-    half-life (κ = ln 2 / 6h). Each abandonment costs 0.005 points and each SLA breach 0.01, so
-    a crisis hour with 1,500 abandoned calls costs about 7 points; unanswered negative posts
-    cost 0.05 points per post-hour (a hundred posts left for an hour: 5 points, public failures
-    hurt most); each resolved contact earns 0.0005, so a normal day keeps R near its baseline."""
+    """Reputation R on 0–100, kept in a believable band.
+
+    Defaults: a mid-high start (70) that relaxes back with a 6-hour half-life (κ = ln 2 / 6h).
+    Each abandonment costs 0.005 points and each SLA breach 0.01, so a crisis hour with 1,500
+    abandoned calls costs about 7 points. An unanswered negative post hurts while people see it:
+    its visibility halves every ``excitation_half_life`` of its channel (the same clock that makes
+    it breed replies), so it costs ``post_hit`` points per hour while fresh and
+    ``post_hit × half_life / ln 2`` in all if never answered (0.048 points at a 40-minute
+    half-life); answering it soon saves most of that. Each resolved contact earns 0.0005, so a
+    normal day keeps R near its baseline.
+
+    Gains (statements, resolutions, goodwill, positive ``reputation`` effects) have diminishing
+    returns: a gain of δ moves R to ``min(R + δ, C − (C − R)·e^(−δ / gain_scale))`` with the
+    ceiling ``C = min(100, baseline + headroom)``, so far below the ceiling a gain counts in full,
+    within ``gain_scale`` points of it less and less, and R never passes C. A statement answering
+    an inject that was already answered counts ``statement_repeat`` times the previous one.
+    Example (defaults, baseline 74, C = 77): a +8 statement at R = 60 lifts R to 68 (full); the
+    same at R = 70 to 73.9, and a second one right after (worth 4) to 74.9."""
 
     initial: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 70.0
     """Reputation at the start."""
     baseline: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
     """Level it relaxes toward (default: initial)."""
     recovery_half_life: Duration = Field(360.0, gt=0)
-    """Half-life of the relaxation toward baseline (κ = ln 2 / half-life)."""
+    """Half-life of the relaxation toward baseline (κ = ln 2 / half-life): a news cycle fades within the day."""
     abandon_hit: NonNeg = 0.005
-    """Points lost per abandoned contact (× severity)."""
+    """Points lost per abandoned contact (× severity): 1,500 abandoned calls in a crisis hour cost about 7 points."""
     breach_hit: NonNeg = 0.01
-    """Points lost per SLA breach (× severity)."""
+    """Points lost per SLA breach (× severity): a written complaint left unanswered hurts twice a dropped call."""
     post_hit: NonNeg = 0.05
-    """Points lost per unanswered negative post per hour."""
+    """Points lost per hour per visible unanswered negative post (visibility halves every
+    ``excitation_half_life``): a hundred fresh angry posts left for an hour cost about 3 points
+    (40-minute half-life)."""
     resolution_gain: NonNeg = 0.0005
-    """Points gained per resolved contact (× severity)."""
+    """Points gained per resolved contact (× severity): about what a normal day's abandonments cost."""
     arrival_feedback: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 1.0
     """Word of mouth: arrivals scale by 1 + arrival_feedback × (baseline − R) / 100 (floored at 0); 0 disables."""
+    headroom: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 3.0
+    """How far above its baseline good news can lift R: a crisis handled well restores trust but
+    rarely leaves a firm better thought of than before (3 points)."""
+    gain_scale: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 10.0
+    """Within this many points of the ceiling, gains shrink: each point of gain closes 1/gain_scale
+    of the remaining headroom."""
+    statement_repeat: Share = 0.5
+    """Each further statement answering the same inject counts this share of the previous one
+    (audiences discount repetition): 8, then 4, then 2 points."""
 
     @property
     def base(self) -> float:
         return self.initial if self.baseline is None else self.baseline
-
-
-class Churn(Part):
-    """Per-contact churn ``sigmoid(b0 + wait·w/p + abandon·a − fix·r − compensation·c/CLV − reputation·(R−R0)/100)``.
-
-    Defaults: a contact handled well leaves ~1% churn (b0 − fix ≈ −4.6); an abandoned customer
-    ~10%; a long wait raises it; compensating a tenth of CLV halves the odds; a 30-point reputation
-    drop raises odds by ~35%. A resolved, well-handled complaint lowers churn below b0 (the
-    service-recovery paradox)."""
-
-    b0: Coef = -3.6
-    """Intercept (log-odds of churn after a contact)."""
-    wait: Coef = 0.4
-    """Weight of wait / mean patience (or / SLA for async)."""
-    abandon: Coef = 1.2
-    """Added if the customer abandoned."""
-    fix: Coef = 1.0
-    """Subtracted if the contact resolved the issue."""
-    compensation: Coef = 7.0
-    """Weight of compensation / CLV."""
-    reputation: Coef = 1.0
-    """Weight of (R − baseline) / 100."""
-    silent_feedback: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 30.0
-    """Silent churn (customers who never call) runs at baseline × (1 + silent_feedback × max(0, R₀ − R) / 100);
-    only the excess counts as loss. Default 30: a 10-point reputation drop quadruples churn while it lasts.
-    The gap left at the end keeps costing customers while it relaxes; that tail is counted too."""
 
 
 class Inject(Part):
@@ -421,6 +410,8 @@ class Scenario(Part):
     """Reputation model coefficients."""
     churn: Churn = Field(default_factory=Churn)
     """Churn model coefficients."""
+    recovery: Recovery = Field(default_factory=Recovery)
+    """What compensation and retention outreach do (service recovery)."""
     injects: list[Inject] = Field(default_factory=list, max_length=1000)
     """Crisis events."""
     decisions: list[DecisionCard] = Field(default_factory=list, max_length=1000)

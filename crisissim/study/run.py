@@ -27,8 +27,8 @@ from crisissim.study.staffing import erlang_agents, pick_pool
 from crisissim.study.worker import Batch, Task
 
 # Metrics whose CI half-width ``precision`` controls (others are reported, not targeted).
-PRECISION_KEYS = ("total_loss", "loss_churn_clv", "loss_acquisition", "loss_compensation", "loss_staff_regular",
-                  "loss_staff_overtime", "loss_actions", "service_level", "abandon_rate", "wait_mean", "wait_p90",
+PRECISION_KEYS = ("total_loss", "loss_churn_margin", "loss_acquisition", "loss_churn_tail", "loss_compensation",
+                  "loss_retention", "loss_staff_regular", "loss_staff_overtime", "loss_actions", "service_level", "abandon_rate", "wait_mean", "wait_p90",
                   "reputation_final", "churned")
 
 

@@ -397,8 +397,8 @@ def _loss(dash, surface, s, rect) -> None:
         y += lh + 4
     L = s.losses
     parts = [
-        (w("loss.churn"), L.get("churn_clv", 0) + L.get("acquisition", 0)),
-        (w("loss.compensation"), L.get("compensation", 0)),
+        (w("loss.churn"), L.get("churn_margin", 0) + L.get("acquisition", 0) + L.get("churn_tail", 0)),
+        (w("loss.compensation"), L.get("compensation", 0) + L.get("retention", 0)),
         (w("loss.staff"), L.get("staff_regular", 0) + L.get("staff_overtime", 0)),
         (w("loss.actions"), L.get("actions", 0)),
     ]

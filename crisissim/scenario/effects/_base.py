@@ -35,6 +35,7 @@ class Known(Protocol):
     pools: frozenset[str]
     injects: frozenset[str]
     exposures: Mapping[str, frozenset[str]]  # exposure -> its incident kinds
+    segments: frozenset[str]
 
 
 Problems = Iterator[tuple[str, str]]
@@ -88,8 +89,18 @@ class EffectRun(Protocol):
     def pay(self, amount: float) -> None:
         """Book a one-off cost (the ``actions`` loss part)."""
 
-    def shift_reputation(self, delta: float) -> None:
-        """Add ``delta`` points to reputation now (churn and arrivals see it at once)."""
+    def shift_reputation(self, delta: float) -> float:
+        """Add ``delta`` points to reputation now (churn and arrivals see it at once); return the
+        change made (gains have diminishing returns near the ceiling)."""
+        ...
+
+    def repeat_discount(self, inject: str) -> tuple[int, float]:
+        """For a statement answering ``inject`` now: how many answered it before, and the factor
+        it counts (``reputation.statement_repeat`` to that power)."""
+        ...
+
+    def reach_out(self, effect) -> None:
+        """Start a retention outreach (an ``outreach`` effect): its pool calls customers at risk."""
 
     def surge(self, target: str | None, peak: float, half_life: float) -> list[str]:
         """Start a decaying rate surge on the target's contact types; return their names."""
@@ -152,21 +163,24 @@ class Levers:
     type_names: list[str]
     type_channels: list[str]
     pool_names: list[str]
+    segment_names: list[str]
     rate: list[float]
     deflect_keep: list[float]
     fcr_delta: list[float]
-    compensation: list[float]
+    compensation: list[list[float]]  # by contact type, then customer segment
     ht_type: list[float]
     ht_pool: list[float]
     down: list[bool]
     alpha: float = 1.0  # social self-excitation multiplier
 
     @classmethod
-    def neutral(cls, type_names: list[str], type_channels: list[str], pool_names: list[str]) -> Levers:
+    def neutral(cls, type_names: list[str], type_channels: list[str], pool_names: list[str],
+                segment_names: list[str] = ("all",)) -> Levers:
         n, p = len(type_names), len(pool_names)
-        return cls(type_names, type_channels, pool_names, rate=[1.0] * n, deflect_keep=[1.0] * n,
-                   fcr_delta=[0.0] * n, compensation=[0.0] * n, ht_type=[1.0] * n, ht_pool=[1.0] * p,
-                   down=[False] * n)
+        return cls(type_names, type_channels, pool_names, list(segment_names), rate=[1.0] * n,
+                   deflect_keep=[1.0] * n, fcr_delta=[0.0] * n,
+                   compensation=[[0.0] * len(segment_names) for _ in range(n)], ht_type=[1.0] * n,
+                   ht_pool=[1.0] * p, down=[False] * n)
 
     def targets(self, target: str | None) -> list[int]:
         """Contact-type indices a target names (type, channel, or all when None)."""

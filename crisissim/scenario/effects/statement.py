@@ -14,6 +14,8 @@ from crisissim.scenario.units import Duration
 class StatementEffect(Lasting):
     """A public statement answering a crisis inject. Its reputation gain halves every
     ``half_life`` of delay after the inject fired, and it cuts social spread by ``transparency``.
+    A further statement answering the same inject counts ``reputation.statement_repeat`` times
+    the one before, and every gain has diminishing returns near the ceiling (see ``reputation``).
 
     ``{effect: statement, answers: recall-news, reputation: 8, half_life: 2h, transparency: 0.5}``
     """
@@ -40,10 +42,13 @@ class StatementEffect(Lasting):
         now = run.now
         fired = run.fired_at(self.answers)
         lag = max(0.0, now - fired) if fired is not None else 0.0
-        gain = self.reputation * math.pow(2.0, -lag / self.half_life)
-        run.shift_reputation(gain)
-        # "reputation" is the log's level, so the gain is logged as "gain"
-        started = Started({"gain": round(gain, 6), "lag": round(lag, 6)})
+        repeat, discount = run.repeat_discount(self.answers)
+        nominal = self.reputation * math.pow(2.0, -lag / self.half_life) * discount
+        gain = run.shift_reputation(nominal)
+        # "reputation" is the log's level, so the change is logged as "gain" (after diminishing
+        # returns; "nominal" before them)
+        started = Started({"gain": round(gain, 6), "nominal": round(nominal, 6), "lag": round(lag, 6),
+                           "repeat": repeat})
         if self.transparency > 0:
             started.end = run.hold(self)
         return started
