@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 import math
 
-from crisissim.engine.rng import Stream, dist_stream, generator, uniform_stream
+from crisissim.engine.rng import Stream, dist_stream, uniform_stream
 
 DEFAULT_DEPARTURE_MEAN = 720.0  # minutes: a leaving customer is gone 12 hours after the contact on average
 DEFAULT_CALL_MEAN = 6.0  # minutes of agent time per outreach call that reaches the customer
@@ -297,4 +297,4 @@ class Outreach:
 
 
 def _exponential(seed: int, name: str, mean: float) -> Stream:
-    return Stream(generator(seed, name), lambda rng, n: rng.exponential(mean, n))
+    return Stream(seed, name, lambda rng, n: rng.exponential(mean, n))
