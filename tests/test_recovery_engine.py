@@ -289,3 +289,16 @@ def test_a_modest_crisis_left_unanswered_on_social_media_does_not_floor_reputati
         # each costs at most post_hit × half-life / ln 2 = 0.05 × 40 / ln 2 / 60 points (plus SLA breaches)
         assert 72 - r["reputation"]["min"] < posts * (0.05 * 40 / math.log(2) / 60 + 0.01) < 72
         assert r["reputation"]["min"] > 40
+
+
+def test_outreach_calls_hand_over_at_a_shift_change_like_contacts():
+    """An agent on an outreach call when their shift ends finishes the call first (shift handover)."""
+    sc = load_scenario(DATA / "recovery.yaml")
+    data = sc.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["pools"]["retention"] = {"shifts": [{"start": 0, "end": 300, "size": 4}, {"start": 300, "end": 480, "size": 2}],
+                                  "skills": ["callback"], "wage": 60}
+    sim = Simulation(Scenario.model_validate(data), seed(4), ScriptedPolicy({}, [(240, "win-back")]))
+    r = sim.result().to_dict()
+    pool = next(p for p in sim.pools if p.name == "retention")
+    assert r["retention"]["calls"] > 20 and pool.finishing == 0 and not pool.leaving
+    assert pool.busy >= 0 and pool.idle >= 0 and pool.busy + pool.idle == 2 == r["pools"]["retention"]["agents_final"]

@@ -142,6 +142,17 @@ class Campaign:
         self.won_back += won_back
 
 
+class Call:
+    """One outreach call in progress (an agent's work item, as a contact is)."""
+
+    __slots__ = ("campaign", "entry", "reached")
+
+    def __init__(self, campaign, entry: list, reached: bool):
+        self.campaign = campaign
+        self.entry = entry
+        self.reached = reached
+
+
 OUTBOUND = object()
 """Marker in a pool's skill groups where its outbound calls come in priority order."""
 
@@ -248,14 +259,18 @@ class Outreach:
             length = camp.handle.next() if reached else MISSED_CALL
             if spec.cost_per_call:
                 self.customers.pay(entry[3], "retention", spec.cost_per_call)
-            self.clock.after(length, self._done, (pool, camp, entry, reached))
+            call = Call(camp, entry, reached)
+            if pool.serving is not None:  # the pool keeps track of work in progress (shift handover)
+                pool.begin(call)
+            self.clock.after(length, self._done, (pool, call))
             if camp.left <= 0:
                 self._arrange(pool)
             return True
         return False
 
     def _done(self, ev) -> None:
-        pool, camp, entry, reached = ev.value
+        pool, call = ev.value
+        camp, entry, reached = call.campaign, call.entry, call.reached
         now = self.clock.now
         won = False
         if reached:
@@ -271,7 +286,7 @@ class Outreach:
             won = self.churn.reconsider(seg, x, u, churned, s)
             self.won_back += won
         camp.record(reached, won)
-        if pool.finish(now):
+        if pool.finish(now, call):
             self._next_for(pool, now)
 
     def wake(self, now: float, dispatch) -> None:
