@@ -11,6 +11,7 @@ import pytest
 from crisissim.study import StudyError, run_study
 from crisissim.study.executor import DaskExecutor
 from crisissim.study.output import summary_csv
+from crisissim.study.run import PRECISION_KEYS
 from study_fake import SCENARIO, fake_replicate
 
 VARY = {"pools.agents.size": "22:30:2"}
@@ -87,12 +88,20 @@ def test_policies_multiply_levels_and_pandas_hint():
 
 
 def test_precision_adds_rounds_until_tight():
-    res = _run(reps=10, vary={"pools.agents.size": [26, 30]}, precision=0.02, max_reps=60)
-    ns = [r["n"] for r in res.summary]
-    assert all(10 < n <= 60 for n in ns)
-    for r in res.summary:
-        tl = r["metrics"]["total_loss"]
-        assert (tl["ci_high"] - tl["ci_low"]) / 2 <= 0.02 * tl["mean"] or r["n"] == 60
+    res = _run(reps=10, vary={"pools.agents.size": [26, 30]}, precision=0.15, max_reps=60)
+
+    def loose(r):  # targeted metrics whose CI half-width is above 15% of their mean
+        m = r["metrics"]
+        return [k for k in PRECISION_KEYS if k in m and (m[k]["ci_high"] - m[k]["ci_low"]) / 2 > 0.15 * abs(m[k]["mean"])]
+
+    by_size = {r["values"]["pools.agents.size"]: r for r in res.summary}
+    # 26 agents: every targeted metric within ±15% after three more rounds of 10; 30 agents: the
+    # short waits' p90 never gets there, so it stops at the cap
+    assert {size: r["n"] for size, r in by_size.items()} == {26: 40, 30: 60}
+    assert loose(by_size[26]) == [] and "wait_p90" in loose(by_size[30])
+    # ... and not a round more than needed: capped at 30 (the same replications), 26 agents is still loose
+    capped = _run(reps=10, vary={"pools.agents.size": [26]}, precision=0.15, max_reps=30).summary[0]
+    assert capped["n"] == 30 and loose(capped)
 
 
 def test_optimize_uses_fewer_replications_than_the_grid():
