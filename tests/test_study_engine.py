@@ -17,6 +17,7 @@ from crisissim.cli import main
 from crisissim.study import run_study
 from crisissim.study.executor import DaskExecutor
 from crisissim.study.output import summary_csv
+from stats_budget import seed
 from study_fake import SCENARIO
 
 
@@ -32,13 +33,14 @@ def _width(res):
     return d["ci_high"] - d["ci_low"]
 
 
-def test_crn_narrows_the_paired_difference_at_least_threefold():
-    kw = dict(reps=40, vary={"pools.agents.size": [28, 30]}, seed=5, workers=2)
+def test_crn_narrows_the_paired_difference_at_least_twofold():
+    kw = dict(reps=40, vary={"pools.agents.size": [28, 30]}, seed=seed(5), workers=2)
     crn = run_study(SCENARIO, crn=True, **kw)
     ind = run_study(SCENARIO, crn=False, **kw)
     assert crn.replications["seed"][0] == crn.replications["seed"][40]
     assert ind.replications["seed"][0] != ind.replications["seed"][40]
-    assert _width(ind) >= 3 * _width(crn)
+    # about 4.9 times narrower (sd 0.8 over study seeds; 3.3 at worst of 11); without CRN about 1
+    assert _width(ind) >= 2 * _width(crn)
 
 
 def test_engine_results_identical_across_workers_and_dask():
