@@ -1,15 +1,28 @@
 """The suite's false-alarm budget, written down once: every statistical check takes its share here.
 
-A *statistical check* compares the mean of independent replications with a value known
-without simulation (queueing theory, the integral of an arrival rate) through a t
-confidence interval. When the engine is right it still fails with probability ``ALPHA``.
-``CHECKS`` counts every such check in the suite, test by test; with ``N_CHECKS`` of them,
-the chance that any one fails by bad luck is at most ``N_CHECKS × ALPHA = FAMILY_ALPHA``
-(Bonferroni: no assumption about how the checks depend on each other).
+A *statistical check* compares what the engine produced with a value known without
+simulation (queueing theory, the integral of an arrival rate, a probability): the mean of
+independent replications through a t interval, or a count through an exact binomial or
+Poisson test. ``CHECKS`` counts every such check in the suite, test by test. Each may fail
+by bad luck, when the engine is right, with probability at most ``ALPHA``; with
+``N_CHECKS`` of them the chance that any one does is at most ``N_CHECKS × ALPHA =
+FAMILY_ALPHA`` (Bonferroni: no assumption about how the checks depend on each other).
+
+Exact tests fail with at most their share. A t interval is exact only for normal
+replication values, and the tails that matter here (a few in 10,000) are where skewed
+values break it: the mean wait of an M/M/c queue without abandonment, dominated by rare
+congestion, is skewed by 1 to 1.7 over replications, and at ``ALPHA`` its t check failed 4
+to 12 times as often as it should. So a t check spends only part of its share:
+``T_LEVEL = ALPHA / 2`` for replication values close to normal, and for right-skewed
+positive ones (``skewed=True``) a t interval of log(mean) (delta method) at
+``SKEWED_LEVEL = ALPHA / 6``. Bootstrapped from 400 replications per check (20 seed
+offsets, ``scripts/stats_offsets.py`` prints it), every check fails at most about its share
+and all of them together about 0.7%: inside the 1% budget.
 
 Everything else in the suite is exact for every seed (conservation, determinism, common
 random numbers, costs, error messages) or compares runs under common random numbers with
-a margin that the same random numbers cannot close; those tests draw no budget.
+a margin of at least five standard deviations of its spread over fresh seeds; those tests
+draw no budget.
 
 The budget is enforced: a test that makes a check it has not declared here fails at that
 check, one that makes fewer than it declared fails at its end (``tests/conftest.py``),
@@ -34,7 +47,7 @@ FAMILY_ALPHA = 0.01
 """Largest chance that the whole suite goes red although the engine is right."""
 
 CHECKS: dict[str, int] = {
-    # M/M/c against Erlang C: mean wait, P(wait > 0), service level
+    # M/M/c against Erlang C: mean wait, P(wait > 0), P(wait > service-level threshold)
     "test_engine_theory.py::test_mmc_matches_erlang_c[c=1]": 3,
     "test_engine_theory.py::test_mmc_matches_erlang_c[c=10]": 3,
     "test_engine_theory.py::test_mmc_matches_erlang_c[c=100]": 3,
@@ -65,7 +78,7 @@ CHECKS: dict[str, int] = {
     # early warning: false alarms on a flat profile against the exact CUSUM law (binomial)
     "test_alarm.py::test_false_alarms_on_a_flat_profile_match_the_design": 1,
     # effect primitives: Poisson counts of arrivals and posts, binomial deflection
-    "test_effects.py::test_rate_half_halves_arrivals_of_its_target_only": 4,
+    "test_effects.py::test_rate_half_halves_arrivals_of_its_target_only": 3,
     "test_effects.py::test_deflect_absorbs_its_share_of_new_contacts": 2,
     "test_effects.py::test_amplification_raises_social_posts": 1,
     "test_effects.py::test_transparent_statement_cuts_social_spread": 1,
@@ -91,6 +104,10 @@ CHECKS: dict[str, int] = {
 N_CHECKS = sum(CHECKS.values())
 ALPHA = FAMILY_ALPHA / N_CHECKS
 """Each check's share: the two-sided probability of failing although the engine is right."""
+T_LEVEL = ALPHA / 2
+"""Nominal level of a t interval of replication values close to normal."""
+SKEWED_LEVEL = ALPHA / 6
+"""Nominal level of the log-scale t interval of right-skewed positive replication values."""
 
 SEED_OFFSET = int(os.environ.get("CRISISSIM_TEST_SEED_OFFSET", "0") or 0)
 SEED_STRIDE = 1_000_000
@@ -133,29 +150,43 @@ def end() -> int:
     return made
 
 
-def t_check(values, expected: float, what: str) -> dict:
-    """The t statistic of the replication mean against ``expected`` and its two-sided p-value."""
+def t_check(values, expected: float, what: str, skewed: bool = False) -> dict:
+    """The t statistic of the replication mean against ``expected`` and its two-sided p-value.
+
+    ``skewed``: of log(mean), with the delta-method standard error ``sd / (√n · mean)``
+    (right-skewed positive values; less lopsided than the mean itself).
+    """
     v = np.asarray(values, dtype=float)
     n = len(v)
     mean = float(v.mean())
-    se = float(v.std(ddof=1) / np.sqrt(n))
-    half = float(stats.t.ppf(1 - ALPHA / 2, n - 1) * se)
+    sd = float(v.std(ddof=1))
+    level = SKEWED_LEVEL if skewed else T_LEVEL
+    q = float(stats.t.ppf(1 - level / 2, n - 1))
+    if skewed:
+        assert expected > 0 and (v > 0).all(), f"{what}: a skewed check needs positive values"
+        se = sd / (np.sqrt(n) * mean)
+        diff = np.log(mean) - np.log(expected)
+        lo, hi = expected * np.exp(-q * se), expected * np.exp(q * se)
+    else:
+        se = sd / np.sqrt(n)
+        diff = mean - expected
+        lo, hi = expected - q * se, expected + q * se
     if se > 0:
-        t = (mean - expected) / se
+        t = diff / se
         p = float(2 * stats.t.sf(abs(t), n - 1))
     else:
-        t, p = (0.0, 1.0) if mean == expected else (float("inf"), 0.0)
-    return {"kind": "mean", "what": what, "n": n, "mean": mean, "se": se, "half": half,
-            "expected": float(expected), "t": float(t), "p": p, "values": v.tolist()}
+        t, p = (0.0, 1.0) if diff == 0 else (float("inf"), 0.0)
+    return {"kind": "mean", "what": what, "n": n, "mean": mean, "expected": float(expected), "t": float(t),
+            "p": p, "level": level, "skewed": skewed, "lo": float(lo), "hi": float(hi), "values": v.tolist()}
 
 
-def assert_mean(values, expected: float, what: str) -> None:
-    """One statistical check: ``expected`` lies in the ``1 − ALPHA`` t interval of the mean of ``values``
-    (independent replications)."""
+def assert_mean(values, expected: float, what: str, *, skewed: bool = False) -> None:
+    """One statistical check: the mean of ``values`` (independent replications) is ``expected``,
+    by a t test at ``T_LEVEL`` (or on the log scale at ``SKEWED_LEVEL`` if ``skewed``)."""
     _take_share(what)
-    r = t_check(values, expected, what)
-    _finish(r, f"{what}: simulated {r['mean']:.5f} ± {r['half']:.5f} vs expected {expected:.5f} "
-               f"(t = {r['t']:.2f}, n = {r['n']})")
+    r = t_check(values, expected, what, skewed)
+    _finish(r, f"{what}: simulated {r['mean']:.5f}, outside [{r['lo']:.5f}, {r['hi']:.5f}] around the expected "
+               f"{expected:.5f} (t = {r['t']:.2f}, n = {r['n']}{', log scale' if skewed else ''})")
 
 
 def assert_same_mean(values, other, what: str) -> None:
@@ -219,12 +250,13 @@ def _take_share(what: str) -> None:
 
 
 def _finish(r: dict, detail: str) -> None:
+    r.setdefault("level", ALPHA)
     r["alpha"] = ALPHA
     if _LOG:
         r.update(test=current.nodeid, offset=SEED_OFFSET)
         with open(Path(_LOG) / f"checks-{os.getpid()}.jsonl", "a", encoding="utf-8") as f:
             f.write(json.dumps(r) + "\n")
-    assert r["p"] >= ALPHA, (
-        f"{detail}: p = {r['p']:.2g} < {ALPHA:.2g}, the share of each of the suite's {N_CHECKS} statistical "
-        f"checks in a {FAMILY_ALPHA:.0%} false-alarm budget (seed offset {SEED_OFFSET})"
+    assert r["p"] >= r["level"], (
+        f"{detail}: p = {r['p']:.2g} < {r['level']:.2g}; each of the suite's {N_CHECKS} statistical checks has "
+        f"a share {ALPHA:.2g} of a {FAMILY_ALPHA:.0%} false-alarm budget (tests/stats_budget.py; seed offset {SEED_OFFSET})"
     )

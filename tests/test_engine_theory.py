@@ -1,8 +1,8 @@
 """The engine against queueing theory: Erlang C (M/M/c), Erlang A (M/M/c+M), Little's law, NHPP counts.
 
 Each check runs independent replications and requires the theoretical value to lie inside
-the t interval of the replication means at the level tests/stats_budget.py gives every check
-(the whole suite's statistical checks share a 1% false-alarm budget).
+the t interval of the replication means at the level tests/stats_budget.py gives it (the
+whole suite's statistical checks share a 1% false-alarm budget).
 """
 
 from __future__ import annotations
@@ -16,31 +16,34 @@ from crisissim.scenario.schema import Scenario
 from engine_helpers import queue_scenario
 from stats_budget import assert_mean, seeds
 
-REPS = 20  # replications per check: enough that the t quantile of the budget stays near 4.5
+REPS = 20  # replications per check: enough that the t quantile of the budget stays moderate
 
 MMC_CASES = [
-    # (λ per minute, mean handle minutes, agents, duration, warm-up) in minutes
-    (0.7, 1.0, 1, 2400.0, 240.0),
-    (8.5, 1.0, 10, 720.0, 72.0),
-    (92.0, 1.0, 100, 240.0, 24.0),
+    # (λ per minute, mean handle minutes, agents, duration, warm-up, service-level threshold) in minutes
+    (0.7, 1.0, 1, 2400.0, 240.0, 1 / 3),
+    (8.5, 1.0, 10, 720.0, 72.0, 1 / 3),
+    (92.0, 1.0, 100, 240.0, 24.0, 0.05),  # 3 s: 20 s would leave P(wait > t) near 0.01
 ]
 
 
-@pytest.mark.parametrize("lam,h,c,duration,warmup", MMC_CASES, ids=["c=1", "c=10", "c=100"])
-def test_mmc_matches_erlang_c(lam, h, c, duration, warmup):
-    sc = queue_scenario(lam, h, c, duration=duration, warmup=warmup)
+@pytest.mark.parametrize("lam,h,c,duration,warmup,threshold", MMC_CASES, ids=["c=1", "c=10", "c=100"])
+def test_mmc_matches_erlang_c(lam, h, c, duration, warmup, threshold):
+    """Without abandonment rare congestion dominates each replication's waits: their mean and
+    the chances of waiting are right-skewed over replications, so they are checked on the log scale."""
+    sc = queue_scenario(lam, h, c, duration=duration, warmup=warmup,
+                        scoring__service_level__threshold=threshold)
     mu = 1.0 / h
-    t = sc.scoring.service_level.threshold
-    waits, p_wait, sl = [], [], []
+    waits, p_wait, p_late = [], [], []
     for seed in seeds(REPS, 1000):
         d = Simulation(sc, seed).result().to_dict()
         waits.append(d["wait"]["mean"])
         p_wait.append(d["wait"]["p_wait"])
-        sl.append(d["service_level"])
+        p_late.append(1.0 - d["service_level"])
         assert d["contacts"]["abandoned"] == 0
-    assert_mean(waits, erlang_c_mean_wait(lam, mu, c), what="mean wait")
-    assert_mean(p_wait, erlang_c(lam, mu, c), what="P(wait > 0)")
-    assert_mean(sl, erlang_c_service_level(lam, mu, c, t), what="service level")
+    assert_mean(waits, erlang_c_mean_wait(lam, mu, c), what="mean wait", skewed=True)
+    assert_mean(p_wait, erlang_c(lam, mu, c), what="P(wait > 0)", skewed=True)
+    assert_mean(p_late, 1.0 - erlang_c_service_level(lam, mu, c, threshold), what="P(wait > threshold)",
+                skewed=True)
 
 
 MMCM_CASES = [

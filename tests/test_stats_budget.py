@@ -15,6 +15,7 @@ def test_shares_add_up_to_the_family_budget():
     assert FAMILY_ALPHA == 0.01
     assert N_CHECKS == sum(CHECKS.values()) and all(n > 0 for n in CHECKS.values())
     assert N_CHECKS * ALPHA == pytest.approx(FAMILY_ALPHA)
+    assert stats_budget.SKEWED_LEVEL < stats_budget.T_LEVEL < ALPHA  # t intervals keep part of their share
 
 
 def test_every_entry_names_an_existing_test():
@@ -76,6 +77,12 @@ def test_checks_pass_near_the_truth_and_fail_far_from_it():
             stats_budget.assert_poisson(150, 100.0, what="too many")  # p ≈ 2e-6
         with pytest.raises(AssertionError, match="simulated"):
             stats_budget.assert_mean([1.9, 2.1, 2.0, 1.95, 2.05] * 4, 1.0, what="far off")
+        skewed = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0, 2.8] * 2  # mean 1.2
+        stats_budget.assert_mean(skewed, 1.2, what="skewed", skewed=True)
+        with pytest.raises(AssertionError, match="log scale"):
+            stats_budget.assert_mean(skewed, 3.0, what="skewed, far off", skewed=True)
+        with pytest.raises(AssertionError, match="needs positive values"):
+            stats_budget.assert_mean([0.0, 1.0, 2.0], 1.0, what="not positive", skewed=True)
 
 
 def test_an_undeclared_check_fails_at_once():
