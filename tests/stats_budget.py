@@ -47,10 +47,13 @@ FAMILY_ALPHA = 0.01
 """Largest chance that the whole suite goes red although the engine is right."""
 
 CHECKS: dict[str, int] = {
-    # M/M/c against Erlang C: mean wait, P(wait > 0), P(wait > service-level threshold)
-    "test_engine_theory.py::test_mmc_matches_erlang_c[c=1]": 3,
-    "test_engine_theory.py::test_mmc_matches_erlang_c[c=10]": 3,
-    "test_engine_theory.py::test_mmc_matches_erlang_c[c=100]": 3,
+    # M/M/c against Erlang C: P(wait > 0), P(wait > service-level threshold); the mean wait (slow)
+    "test_engine_theory.py::test_mmc_matches_erlang_c[c=1]": 2,
+    "test_engine_theory.py::test_mmc_matches_erlang_c[c=10]": 2,
+    "test_engine_theory.py::test_mmc_matches_erlang_c[c=100]": 2,
+    "test_engine_theory.py::test_mmc_mean_wait_matches_erlang_c[c=1]": 1,
+    "test_engine_theory.py::test_mmc_mean_wait_matches_erlang_c[c=10]": 1,
+    "test_engine_theory.py::test_mmc_mean_wait_matches_erlang_c[c=100]": 1,
     # M/M/c+M against Erlang A: abandonment, mean wait of the answered, mean time in queue of all
     "test_engine_theory.py::test_mmcm_matches_erlang_a[c=1]": 3,
     "test_engine_theory.py::test_mmcm_matches_erlang_a[c=11]": 3,
@@ -59,7 +62,7 @@ CHECKS: dict[str, int] = {
     "test_engine_theory.py::test_thinned_nhpp_counts_match_the_integral_of_the_rate": 4,
     # a surge's extra arrivals
     "test_engine_theory.py::test_surge_adds_peak_times_half_life_over_ln2": 1,
-    # the smallest scenario from YAML: Erlang A abandonment and wait, Erlang C wait
+    # the smallest scenario from YAML: Erlang A abandonment and wait, Erlang C chance of waiting
     "test_engine_smallest.py::test_smallest_scenario_is_erlang_a": 2,
     "test_engine_smallest.py::test_without_patience_nobody_abandons_and_it_is_erlang_c": 1,
     # engine details: resolution under training, repeats, SLA breaches, Hawkes rate, redials
