@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from crisissim.engine.crisis import TEXT_MAX, entry_kind
 from crisissim.fileio import write_atomic
 from crisissim.scenario import Scenario, ScenarioError, scenario_hash
 from crisissim.scenario.errors import Problem, validation_problems
@@ -39,10 +40,15 @@ class SavedScenario(_Strict):
 class SavedDecision(_Strict):
     t: float = Field(ge=0, allow_inf_nan=False)
     step: int | None = Field(None, ge=0)
-    by: Literal["trainee", "policy", "timeout"]
+    by: Literal["trainee", "policy", "timeout", "facilitator"]
     card: str | None = None
     option: str | None = None
     action: str | None = None
+    inject: str | None = None
+    message: str | None = Field(None, max_length=TEXT_MAX)
+    tone: Literal["negative", "neutral", "positive"] | None = None
+    mark: Literal["discussion", "pause", "resume", "speed"] | None = None
+    text: str | None = Field(None, max_length=TEXT_MAX)
 
 
 class SaveFile(_Strict):
@@ -87,8 +93,9 @@ def read_save(path: str | Path) -> SaveFile:
     except ValidationError as e:
         raise SaveError("\n".join(str(p) for p in validation_problems(e, root, SaveFile))) from None
     for i, d in enumerate(save.decisions):
-        if (d.card is None) == (d.action is None) or (d.card is not None and d.option is None):
-            raise SaveError(str(Problem(root.file, 1, 1, f"decisions.{i}", "a decision needs card and option, or action")))
+        if entry_kind(d.model_dump()) is None or (d.card is not None and d.option is None):
+            raise SaveError(str(Problem(root.file, 1, 1, f"decisions.{i}",
+                                        "a decision needs card and option, or action, inject, message or mark")))
     return save
 
 

@@ -43,11 +43,20 @@ def summary(d: dict, policy: str) -> str:
         f"  churned         {d['churned']:,} customers",
     ]
     if d["decisions"]:
-        made = ", ".join(
-            f"{x['card']}→{x['option']}" if "card" in x else f"{x['action']}@{x['t']:.0f}m" for x in d["decisions"]
-        )
+        made = ", ".join(_decision(x) for x in d["decisions"])
         lines.append(f"  decisions       {made}")
     return "\n".join(lines)
+
+
+def _decision(x: dict) -> str:
+    """One decision-log entry, short: ``card→option``, ``action@12m``, ``inject!@30m``, ``message@40m``."""
+    if x.get("card") is not None:
+        return f"{x['card']}→{x['option']}"
+    if x.get("action") is not None:
+        return f"{x['action']}@{x['t']:.0f}m"
+    if x.get("inject") is not None:
+        return f"{x['inject']}!@{x['t']:.0f}m"
+    return f"{'message' if x.get('message') is not None else x.get('mark', '?')}@{x['t']:.0f}m"
 
 
 def _csv(columns: list[str], rows) -> str:

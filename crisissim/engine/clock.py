@@ -252,10 +252,7 @@ class Clock:
 
     def _apply_hook(self, e: dict) -> None:
         self.move_to(e["t"])
-        if "action" in e:
-            self.director.act(e["action"], by=e.get("by", "trainee"), step=self.steps)
-        else:
-            self.director.choose(e["card"], e["option"], by=e.get("by", "trainee"), step=self.steps)
+        self.director.apply(e, step=self.steps)
 
     def finish(self) -> None:
         """Stand at the end of the run (after the last event before it)."""

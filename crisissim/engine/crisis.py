@@ -3,7 +3,9 @@
 Time-based injects and cards are scheduled up front; conditional ones are
 checked on every clock tick. Every choice, by the trainee, a policy or the
 deadline, goes through :meth:`Director.choose` and is recorded with the
-simulation step it happened at, which makes a run replayable exactly.
+simulation step it happened at, which makes a run replayable exactly. A
+facilitator running a class may also fire any inject now, post a message to the
+feed and mark a point in the log; those are recorded and replayed the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +29,20 @@ def fire_time(inj, seed: int) -> float | None:
     if inj.at is None or isinstance(inj.at, float):
         return inj.at
     return float(inj.at.sample(generator(seed, f"inject:{inj.id}:time"), 1)[0])
+
+
+TONES = ("negative", "neutral", "positive")
+TEXT_MAX = 500  # characters of a facilitator's message or mark
+MARK_KINDS = ("discussion", "pause", "resume", "speed")
+"""What a facilitator's mark in the log stands for (the words are the game's)."""
+ENTRY_KINDS = ("card", "action", "inject", "message", "mark")
+"""The key that names what a decision-log entry does (exactly one per entry)."""
+
+
+def entry_kind(entry: dict) -> str | None:
+    """Which of :data:`ENTRY_KINDS` a decision-log entry is (None: none or several)."""
+    kinds = [k for k in ENTRY_KINDS if entry.get(k) is not None]
+    return kinds[0] if len(kinds) == 1 else None
 
 
 class DecisionError(ValueError):
@@ -213,3 +229,63 @@ class Director:
             self.ledger.add("actions", a.cost)
         self.effects.schedule(a.effects, source=f"action:{action_id}", delay=a.delay, duration=a.duration)
         return record
+
+    # -------------------------------------------------------------- facilitator
+    def fire_now(self, inject_id: str, by: str = "facilitator", step: int | None = None) -> dict:
+        """Fire inject ``inject_id`` now, whatever its time, condition, chance or limit."""
+        inj = self.injects.get(inject_id)
+        if inj is None:
+            raise DecisionError(f"unknown inject {inject_id!r} (expected one of: {', '.join(self.injects) or 'none'})")
+        record = self._record({"inject": inject_id, "by": by}, step)
+        self.fire(inj)
+        return record
+
+    def post(self, text: str, tone: str = "neutral", by: str = "facilitator", step: int | None = None) -> dict:
+        """A message in the social feed (it changes nothing else)."""
+        text = _checked_text(text, "message")
+        if tone not in TONES:
+            raise DecisionError(f"message tone {tone!r} is not one of: {', '.join(TONES)}")
+        record = self._record({"message": text, "tone": tone, "by": by}, step)
+        self.log.add(self.env.now, "message", text=text, tone=tone, by=by)
+        return record
+
+    def mark(self, kind: str = "discussion", text: str = "", by: str = "facilitator", step: int | None = None) -> dict:
+        """A mark in the log: a discussion point, or the facilitator pausing or setting the speed."""
+        if kind not in MARK_KINDS:
+            raise DecisionError(f"mark {kind!r} is not one of: {', '.join(MARK_KINDS)}")
+        text = _checked_text(text, "mark text", empty=True)
+        record = self._record({"mark": kind, "text": text, "by": by}, step)
+        self.log.add(self.env.now, "mark", mark=kind, text=text, by=by)
+        return record
+
+    def _record(self, what: dict, step: int | None) -> dict:
+        record = {"t": self.env.now, "step": step, **what}
+        self.decisions.append(record)
+        return record
+
+    def apply(self, entry: dict, step: int | None) -> dict:
+        """Take a decision-log entry again (a replay) at ``step``."""
+        by = entry.get("by", "trainee")
+        kind = entry_kind(entry)
+        if kind == "card":
+            return self.choose(entry["card"], entry["option"], by=by, step=step)
+        if kind == "action":
+            return self.act(entry["action"], by=by, step=step)
+        if kind == "inject":
+            return self.fire_now(entry["inject"], by=by, step=step)
+        if kind == "message":
+            return self.post(entry["message"], entry.get("tone", "neutral"), by=by, step=step)
+        if kind == "mark":
+            return self.mark(entry["mark"], entry.get("text", ""), by=by, step=step)
+        raise DecisionError(f"a decision needs one of: {', '.join(ENTRY_KINDS)}")
+
+
+def _checked_text(text, what: str, empty: bool = False) -> str:
+    if not isinstance(text, str):
+        raise DecisionError(f"{what} must be text, got {type(text).__name__}")
+    text = text.strip()
+    if not text and not empty:
+        raise DecisionError(f"{what} is empty")
+    if len(text) > TEXT_MAX:
+        raise DecisionError(f"{what} is {len(text)} characters long (at most {TEXT_MAX})")
+    return text

@@ -1,14 +1,15 @@
 """The decisions a run must take at set points: a replayed log, or a policy's timed actions.
 
-A decision log entry is ``{t, step, card|action, option, by}``. Decisions taken between
-events (by the trainee, and every action) are applied at their *step* — the number of
+A decision log entry is ``{t, step, card|action|inject|message|mark, …, by}`` (see
+:data:`~crisissim.engine.crisis.ENTRY_KINDS`). Decisions taken between events (by the
+trainee or a facilitator, and every action) are applied at their *step* — the number of
 events processed before them — so a replay reproduces the run bit for bit however the
 original was advanced. A policy's answer to a card is applied when that card shows.
 """
 
 from __future__ import annotations
 
-from crisissim.engine.crisis import DecisionError
+from crisissim.engine.crisis import DecisionError, entry_kind
 
 
 class DecisionPlan:
@@ -28,13 +29,19 @@ class DecisionPlan:
     def _load(self, scenario, replay) -> None:
         cards = {c.id: {o.id for o in c.options} for c in scenario.decisions}
         actions = {a.id for a in scenario.actions}
+        injects = {i.id for i in scenario.injects}
         for i, e in enumerate(replay):
             e = {k: v for k, v in dict(e).items() if v is not None}
-            if "action" in e and e["action"] not in actions:
+            kind = entry_kind(e)
+            if kind is None:
+                raise DecisionError(f"decisions.{i}: a decision needs exactly one of card, action, inject, message, mark")
+            if kind == "action" and e["action"] not in actions:
                 raise DecisionError(f"decisions.{i}: unknown action {e['action']!r}")
-            if "card" in e and e.get("option") not in cards.get(e["card"], ()):
+            if kind == "inject" and e["inject"] not in injects:
+                raise DecisionError(f"decisions.{i}: unknown inject {e['inject']!r}")
+            if kind == "card" and e.get("option") not in cards.get(e["card"], ()):
                 raise DecisionError(f"decisions.{i}: card {e['card']!r} has no option {e.get('option')!r}")
-            if "action" in e or e.get("by") == "trainee":
+            if kind != "card" or e.get("by") == "trainee":
                 if "step" not in e:
                     raise DecisionError(f"decisions.{i}: a decision taken between events needs its step")
                 self.hooks.append(e)

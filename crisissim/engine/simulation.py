@@ -1,7 +1,8 @@
 """The Simulation API that the game, the CLI and studies drive.
 
 ``Simulation(scenario, seed, policy=None)``; ``run_until(t)``, ``run_to_next_decision()``,
-``snapshot()``, ``decide(card, option)``, ``act(action)``, ``result()``. Time in minutes.
+``snapshot()``, ``decide(card, option)``, ``act(action)``, ``result()``; a facilitator's
+``fire_inject(inject)``, ``post_message(text)`` and ``mark(kind, text)``. Time in minutes.
 
 This module only wires the parts together and exposes the API; each piece of state has
 one owner, found by name:
@@ -215,6 +216,21 @@ class Simulation:
         self._not_finished()
         return self.director.act(action_id, by="trainee", step=self.clock.steps)
 
+    def fire_inject(self, inject_id: str) -> dict:
+        """A facilitator fires inject ``inject_id`` now (whatever its time, condition or limit)."""
+        self._not_finished()
+        return self.director.fire_now(inject_id, step=self.clock.steps)
+
+    def post_message(self, text: str, tone: str = "neutral") -> dict:
+        """A facilitator posts ``text`` to the social feed (``tone``: negative, neutral, positive)."""
+        self._not_finished()
+        return self.director.post(text, tone, step=self.clock.steps)
+
+    def mark(self, kind: str = "discussion", text: str = "") -> dict:
+        """A facilitator marks the log now (``kind``: discussion, pause, resume, speed)."""
+        self._not_finished()
+        return self.director.mark(kind, text, step=self.clock.steps)
+
     def _not_finished(self) -> None:
         if self.finished:
             raise DecisionError("the run has ended")
@@ -255,7 +271,8 @@ class Simulation:
 
     @property
     def decisions(self) -> list[dict]:
-        """The replayable decision log so far (copies): ``t``, ``step``, ``card``/``action``, ``option``, ``by``."""
+        """The replayable decision log so far (copies): ``t``, ``step``, ``by`` and ``card`` + ``option``,
+        ``action``, ``inject``, ``message`` + ``tone`` or ``mark`` + ``text``."""
         return [dict(d) for d in self.director.decisions]
 
     def events_since(self, index: int) -> list[dict]:
