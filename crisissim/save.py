@@ -61,10 +61,12 @@ class SaveFile(_Strict):
     policy: str | None = None
     decisions: list[SavedDecision]
     total_loss: float | None = None
+    at: float | None = Field(None, ge=0, allow_inf_nan=False)
+    """Simulated minutes the run had reached when saved (a game's autosave: where it resumes)."""
 
 
 def build_save(scenario: Scenario, seed: int, decisions: list[dict], *, path: str | None = None,
-               policy: str | None = None, total_loss: float | None = None) -> dict:
+               policy: str | None = None, total_loss: float | None = None, at: float | None = None) -> dict:
     """The save record of a finished or interrupted run."""
     return {
         "format": FORMAT,
@@ -74,6 +76,7 @@ def build_save(scenario: Scenario, seed: int, decisions: list[dict], *, path: st
         "policy": policy,
         "decisions": [{k: v for k, v in d.items() if v is not None or k == "step"} for d in decisions],
         "total_loss": total_loss,
+        "at": at,
     }
 
 

@@ -30,7 +30,8 @@ def make_app(tmp_path, file=RECALL, seed=3, speed=2.0, lang="en", size=(1280, 72
 
 NAMES = {"return": pygame.K_RETURN, "escape": pygame.K_ESCAPE, "space": pygame.K_SPACE, "tab": pygame.K_TAB,
          "=": pygame.K_EQUALS, "-": pygame.K_MINUS, "up": pygame.K_UP, "down": pygame.K_DOWN,
-         "left": pygame.K_LEFT, "right": pygame.K_RIGHT, "f1": pygame.K_F1}
+         "left": pygame.K_LEFT, "right": pygame.K_RIGHT, "f1": pygame.K_F1,
+         "backspace": pygame.K_BACKSPACE, "f9": pygame.K_F9}
 
 
 def keycode(name: str) -> int:

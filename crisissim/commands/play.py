@@ -25,13 +25,17 @@ def register(app: typer.Typer) -> None:
     @app.command("play")
     def play(
         file: Optional[Path] = typer.Argument(None, help="Scenario YAML, or the name of a bundled one (default: choose "
-                                              "a bundled one in the menu).", show_default=False),
+                                              "a bundled one in the menu); with --resume, a save file.",
+                                        show_default=False),
         seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Random seed (default: the scenario's)."),
         speed: float = typer.Option(2.0, "--speed", help="Simulated minutes per real second at 1× (2×, 4× in the game)."),
         save: Optional[Path] = typer.Option(None, "--save", help="Save file (default ~/.crisissim/saves/<id>-<seed>-<time>.json)."),
         windowed: Optional[str] = typer.Option(None, "--windowed", help="Window size WxH (default 1280x720, resizable)."),
         lang: Optional[str] = typer.Option(None, "--lang", help="Language of the game: en or zh (default: the scenario's "
                                            "meta.language if it is one of them, else en; L switches in the game)."),
+        resume: bool = typer.Option(False, "--resume", help="Go on with the last unfinished run saved in "
+                                    "~/.crisissim/saves (or with the save FILE given), from where it was saved."),
+        facilitator: bool = typer.Option(False, "--facilitator", help="Open the facilitator's panel (F9) when a run starts."),
     ) -> None:
         """Play a scenario: live dashboard, decision cards, debrief; the run is saved for replay."""
         from crisissim.game import GameUnavailable, load_pygame
@@ -44,7 +48,26 @@ def register(app: typer.Typer) -> None:
             raise fail(f"--windowed: {e}", 2)
         if lang is not None and lang not in ("en", "zh"):
             raise fail(f"--lang: expected en or zh, got {lang!r}", 2)
-        if file is not None:
+        if resume:
+            from crisissim.game.session import Session, last_unfinished, saves_dir
+            from crisissim.save import SaveError
+
+            for flag, value in (("--seed", seed), ("--save", save)):
+                if value is not None:
+                    raise fail(f"{flag}: a resumed run goes on with its save's seed, in its save file (drop {flag})", 2)
+            if file is None:
+                file = last_unfinished()
+                if file is None:
+                    raise fail(f"--resume: no unfinished run saved in {saves_dir()} (give a save: crisissim play "
+                               "--resume FILE.json)", 1)
+            try:
+                sc = Session.check(file)
+            except SaveError as e:
+                typer.echo(str(e).splitlines()[0], err=True)
+                raise typer.Exit(1)
+            if lang is None and sc.meta.language in ("en", "zh"):
+                lang = sc.meta.language
+        elif file is not None:
             from crisissim.commands._args import scenario_path
             from crisissim.scenario import ScenarioError, load_scenario
 
@@ -62,5 +85,10 @@ def register(app: typer.Typer) -> None:
             raise fail(str(e), 1)
         from crisissim.game.app import Options, run
 
-        rc = run(Options(file=file, seed=seed, speed=speed, save=save, size=size, lang=lang or "en"))
+        if resume:
+            options = Options(speed=speed, size=size, lang=lang or "en", resume=file, facilitator=facilitator)
+        else:
+            options = Options(file=file, seed=seed, speed=speed, save=save, size=size, lang=lang or "en",
+                              facilitator=facilitator)
+        rc = run(options)
         raise typer.Exit(rc)

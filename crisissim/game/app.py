@@ -23,7 +23,8 @@ TEXT_STEPS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0)  # the trainee's text-si
 @dataclass
 class Options:
     """Command-line choices: scenario FILE, seed, simulated minutes per real second at 1×,
-    save path, window size in pixels and language (``en`` or ``zh``)."""
+    save path, window size in pixels and language (``en`` or ``zh``); ``resume``: a save to go on
+    with; ``facilitator``: open the facilitator's panel when a run starts."""
 
     file: Path | None = None
     seed: int | None = None
@@ -31,6 +32,8 @@ class Options:
     save: Path | None = None
     size: tuple[int, int] = theme.SIZE
     lang: str = "en"
+    resume: Path | None = None
+    facilitator: bool = False
 
 
 def auto_scale(size) -> float:
@@ -91,11 +94,13 @@ class App:
 
     # ------------------------------------------------------------- scenes
     def start(self) -> None:
-        """Show the menu, and the briefing of FILE on top of it when one was given."""
+        """Show the menu, and on top of it the run to resume, or the briefing of FILE when one was given."""
         from crisissim.game.scenes.menu import MenuScene
 
         menu = self.stack.push(MenuScene(self))
-        if self.options.file is not None:
+        if self.options.resume is not None:
+            self.play(Session.resume(self.options.resume, self.options.speed))
+        elif self.options.file is not None:
             menu.open_file(self.options.file)
 
     def new_session(self, scenario, path) -> Session:
@@ -104,12 +109,35 @@ class App:
         self.session = Session(scenario, path, o.seed, o.speed, o.save)
         return self.session
 
+    def play(self, session: Session) -> None:
+        """Show ``session`` (a new, resumed or rewound run) over the menu: its dashboard, or its
+        debrief when it has ended."""
+        from crisissim.game.scenes.dashboard import DashboardScene
+        from crisissim.game.scenes.debrief import DebriefScene
+
+        self.session = session
+        while len(self.stack) > 1:
+            self.stack.pop()
+        if session.sim.finished:
+            self.stack.push(DebriefScene(self, session))
+        else:
+            self.stack.push(DashboardScene(self, session))
+
+    def rewind(self, index: int) -> Session:
+        """Go back to the moment decision ``index`` of the current run was taken, to choose again:
+        the run so far stays saved; the new branch is saved beside it."""
+        old = self.session
+        old.save()
+        new = old.rewound(index)
+        self.play(new)
+        return new
+
     def leave_session(self) -> Path | None:
-        """Save the current run (finished or not) once; return where it went."""
+        """Save the current run (finished or not); return where it went."""
         s = self.session
         if s is None:
             return None
-        if s.saved is None:
+        if s.saved is None or not s.sim.finished:
             s.save()
         return s.saved
 
@@ -196,6 +224,73 @@ class App:
         return surface
 
 
+class Terminated(Exception):
+    """SIGTERM arrived (raised in the main loop by the signal handler)."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
+def loop(app: App, pg) -> None:
+    """Events, update, draw, flip at ``theme.FPS`` until the app stops running."""
+    clock = pg.time.Clock()
+    while app.running:
+        dt = clock.tick(theme.FPS) / 1000.0
+        for event in pg.event.get():
+            app.handle_event(event)
+            if not app.running:
+                break
+        if not app.running:
+            break
+        app.update(dt)
+        app.draw(pg.display.get_surface())
+        pg.display.flip()
+
+
+def guarded(app: App, body, echo=None) -> int:
+    """Run ``body()``; on Ctrl-C, SIGTERM or an error save the run in progress first.
+
+    Return the exit code: 0, 130 (Ctrl-C), 143 (SIGTERM); an error is re-raised after the save
+    (``echo`` says where the run went)."""
+    import signal
+    import sys
+
+    echo = echo or (lambda line: print(line, file=sys.stderr))
+    old = signal.signal(signal.SIGTERM, _on_sigterm) if threading_main() else None
+    try:
+        body()
+        return 0
+    except (KeyboardInterrupt, Terminated) as e:
+        path = _rescue(app)
+        why = "interrupted" if isinstance(e, KeyboardInterrupt) else "terminated"
+        if path is not None:
+            echo(f"crisissim: {why}; the run is saved to {path} (crisissim play --resume {path})")
+        return 130 if isinstance(e, KeyboardInterrupt) else 143
+    except Exception:
+        path = _rescue(app)
+        if path is not None:
+            echo(f"crisissim: the game stopped on an error; the run is saved to {path} (crisissim play --resume {path})")
+        raise
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGTERM, old)
+
+
+def threading_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _rescue(app: App):
+    """Save the run in progress, if any; never raise (the original problem is what matters)."""
+    try:
+        return app.leave_session()
+    except Exception:  # noqa: BLE001 - a failing save must not hide why we stopped
+        return None
+
+
 def run(options: Options) -> int:
     """Open the window and play until the trainee quits; return the exit code."""
     from crisissim.game import load_pygame
@@ -208,19 +303,6 @@ def run(options: Options) -> int:
         pg.display.set_caption("crisissim")
         pg.key.set_repeat(350, 40)
         app = App(pg, options)
-        app.start()
-        clock = pg.time.Clock()
-        while app.running:
-            dt = clock.tick(theme.FPS) / 1000.0
-            for event in pg.event.get():
-                app.handle_event(event)
-                if not app.running:
-                    break
-            if not app.running:
-                break
-            app.update(dt)
-            app.draw(pg.display.get_surface())
-            pg.display.flip()
+        return guarded(app, lambda: (app.start(), loop(app, pg)))
     finally:
         pg.quit()
-    return 0

@@ -206,8 +206,14 @@ class DashboardScene(Scene):
         if n:
             out.append(Binding(tuple(ACTION_KEYS[:n]), self.use_action, "key.action",
                                keys=" ".join(ACTION_KEYS[:n].upper())))
+        out.append(Binding(("backspace",), lambda i: self.open_rewind(), "key.rewind"))
         out.append(Binding(("escape",), lambda i: self.ask_leave(), "key.leave"))
         return out
+
+    def open_rewind(self) -> None:
+        from crisissim.game.scenes.rewind import RewindScene
+
+        self.app.stack.push(RewindScene(self.app, self.session))
 
     def skip(self) -> None:
         self.clock.skip()
@@ -277,6 +283,8 @@ class DashboardScene(Scene):
             return
         self.clock.update(dt)
         self.sync()
+        if self.session.autosave_due():
+            self.session.autosave()
         if self.clock.snap.open_cards:
             self.open_card()
         elif self.clock.finished:

@@ -15,6 +15,8 @@ from crisissim.game.clock import SPEEDS
 from crisissim.game.fmt import compact, duration_text, money, wait_text
 from crisissim.game.widgets import Button, Grid, bar, panel, paragraph, state_tag, text
 
+PAUSED = {"focus": "top.paused_focus", "resumed": "top.paused_resumed", "rewound": "top.paused_rewound",
+          "facilitator": "top.paused_facilitator"}  # why the clock stands still → what the top bar says
 TREND_MINUTES = 30.0  # reputation change shown beside the figure
 ASA_WINDOW = 15.0  # minutes of answered contacts in "answer speed"
 
@@ -224,7 +226,7 @@ def _top(dash, surface, s, lay) -> None:
     text(surface, f, w("top.elapsed", elapsed=duration_text(w, s.time), total=duration_text(w, s.duration)),
          (sub_x, y), 13, theme.MUTED, width=room)
     if c.paused:
-        why = w("top.paused_focus") if c.pause_reason == "focus" else w("top.paused")
+        why = w(PAUSED.get(c.pause_reason, "top.paused"))
         state_tag(surface, f, "warn", why, (sub_x, y + lh), 13, width=room)
     elif c.skipping:
         text(surface, f, w("top.skipping"), (sub_x, y + lh), 13, theme.ACCENT, width=room)
