@@ -31,3 +31,14 @@ def pytest_runtest_call(item):
         f"{item.nodeid} made {made} statistical checks but declares {want} in tests/stats_budget.py CHECKS"
     )
     return result
+
+
+@pytest.fixture(autouse=True)
+def _no_background_work_left():
+    """A test that reaches the game's debrief leaves no worker processes running after it."""
+    yield
+    import sys
+
+    bg = sys.modules.get("crisissim.game.background")
+    if bg is not None:
+        bg.close_all()

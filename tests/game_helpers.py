@@ -21,9 +21,11 @@ RECALL = bundled_scenarios_dir() / "product-recall.yaml"
 BUNDLED = sorted(bundled_scenarios_dir().glob("*.yaml"))
 
 
-def make_app(tmp_path, file=RECALL, seed=3, speed=2.0, lang="en", size=(1280, 720)) -> App:
+def make_app(tmp_path, file=RECALL, seed=3, speed=2.0, lang="en", size=(1280, 720), debrief_reps=3) -> App:
+    """An app on ``file`` (its debrief re-runs each alternative on ``debrief_reps`` days only)."""
     pygame.font.init()
-    app = App(pygame, Options(file=file, seed=seed, speed=speed, save=tmp_path / "save.json", lang=lang, size=size))
+    app = App(pygame, Options(file=file, seed=seed, speed=speed, save=tmp_path / "save.json", lang=lang, size=size,
+                              debrief_reps=debrief_reps))
     app.start()
     return app
 

@@ -18,8 +18,11 @@ GAME = Path(__file__).parent.parent / "crisissim" / "game"
 DYNAMIC = {f"{p}.{s}" for p in ("q", "sl", "rep") for s in ("ok", "warn", "bad")}
 DYNAMIC |= {f"loss.{s}" for s in ("ok", "warn", "bad")} | {f"queues.{k}" for k in ("sync", "async", "social")}
 DYNAMIC |= {f"tone.{t}" for t in ("negative", "neutral", "positive")} | {f"who.{w}" for w in ("trainee", "timeout", "policy")}
-DYNAMIC |= {"cost.total", "cost.total_estimate", "debrief.action_saved", "debrief.action_cost",
+DYNAMIC |= {"cost.total", "cost.total_estimate",
             "events.effect_start", "events.effect_end"}
+
+
+FILE_TYPES = {"png", "html", "md", "json", "yaml"}  # report.md is a file name, not a key
 
 
 def used_keys() -> set[str]:
@@ -27,7 +30,7 @@ def used_keys() -> set[str]:
     found = set()
     for f in GAME.rglob("*.py"):
         for m in re.finditer(r"[\"']((?:[a-z_]+\.)+[a-z_0-9]+)[\"']", f.read_text(encoding="utf-8")):
-            if m.group(1).split(".")[0] in namespaces:
+            if m.group(1).split(".")[0] in namespaces and m.group(1).rsplit(".", 1)[1] not in FILE_TYPES:
                 found.add(m.group(1))
     return found
 

@@ -36,6 +36,8 @@ def register(app: typer.Typer) -> None:
         resume: bool = typer.Option(False, "--resume", help="Go on with the last unfinished run saved in "
                                     "~/.crisissim/saves (or with the save FILE given), from where it was saved."),
         facilitator: bool = typer.Option(False, "--facilitator", help="Open the facilitator's panel (F9) when a run starts."),
+        debrief_reps: Optional[int] = typer.Option(None, "--debrief-reps", min=2, max=1000, help="Days the debrief re-runs "
+                                                   "each alternative on (default: the scenario's scoring.debrief_reps, 30)."),
     ) -> None:
         """Play a scenario: live dashboard, decision cards, debrief; the run is saved for replay."""
         from crisissim.game import GameUnavailable, load_pygame
@@ -86,9 +88,10 @@ def register(app: typer.Typer) -> None:
         from crisissim.game.app import Options, run
 
         if resume:
-            options = Options(speed=speed, size=size, lang=lang or "en", resume=file, facilitator=facilitator)
+            options = Options(speed=speed, size=size, lang=lang or "en", resume=file, facilitator=facilitator,
+                              debrief_reps=debrief_reps)
         else:
             options = Options(file=file, seed=seed, speed=speed, save=save, size=size, lang=lang or "en",
-                              facilitator=facilitator)
+                              facilitator=facilitator, debrief_reps=debrief_reps)
         rc = run(options)
         raise typer.Exit(rc)

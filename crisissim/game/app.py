@@ -34,6 +34,7 @@ class Options:
     lang: str = "en"
     resume: Path | None = None
     facilitator: bool = False
+    debrief_reps: int | None = None  # days the debrief re-runs each alternative on (default: the scenario's)
 
 
 def auto_scale(size) -> float:
@@ -142,9 +143,10 @@ class App:
         return s.saved
 
     def quit(self) -> None:
-        """Save any run in progress and stop the main loop."""
+        """Save any run in progress, stop background work and the main loop."""
         self.leave_session()
         self.running = False
+        stop_background()
 
     def show_help(self) -> None:
         from crisissim.game.scenes.help import HelpScene
@@ -284,11 +286,22 @@ def threading_main() -> bool:
 
 
 def _rescue(app: App):
-    """Save the run in progress, if any; never raise (the original problem is what matters)."""
+    """Save the run in progress, if any, and stop background work; never raise (the original
+    problem is what matters)."""
+    stop_background()
     try:
         return app.leave_session()
     except Exception:  # noqa: BLE001 - a failing save must not hide why we stopped
         return None
+
+
+def stop_background() -> None:
+    """Stop the debrief's worker processes, if any were started."""
+    import sys
+
+    bg = sys.modules.get("crisissim.game.background")
+    if bg is not None:
+        bg.close_all()
 
 
 def run(options: Options) -> int:

@@ -64,6 +64,33 @@ def last_unfinished(folder: Path | None = None, newest: int = 200) -> Path | Non
     return None
 
 
+def open_save(save_path, scenario=None):
+    """(save, scenario, scenario path, decision log) of the save at ``save_path``, checked: the
+    scenario is read from the path the save names (relative to the save's folder if need be)
+    unless given, must be the one played, and the log must fit it; else :class:`SaveError`."""
+    from crisissim.scenario import ScenarioError, load_scenario
+
+    save_path = Path(save_path)
+    save = read_save(save_path)
+    path = Path(save.scenario.path) if save.scenario.path else None
+    if scenario is None:
+        if path is None:
+            raise SaveError(f"{save_path}: scenario.path: the save does not say which scenario file it was played on")
+        if not path.is_absolute() and not path.exists():
+            path = save_path.parent / path
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as e:
+            raise SaveError(str(e).splitlines()[0]) from None
+    check_matches(save, scenario, save_path)
+    log = [d.model_dump() for d in save.decisions]
+    try:
+        DecisionPlan(scenario, log)
+    except DecisionError as e:
+        raise SaveError(f"{save_path}: {e}") from None
+    return save, scenario, path, log
+
+
 class Autosaver:
     """Writes saves on a background thread, the newest first and each path at most once queued.
 
@@ -176,34 +203,10 @@ class Session:
         self.resumed_at = c.snap.time
         self.autosaved_at = c.snap.time
 
-    @staticmethod
-    def _open(save_path: Path, scenario=None):
-        """(save, scenario, scenario path, decision log) of a save; raise :class:`SaveError` (one line)."""
-        from crisissim.scenario import ScenarioError, load_scenario
-
-        save = read_save(save_path)
-        path = Path(save.scenario.path) if save.scenario.path else None
-        if scenario is None:
-            if path is None:
-                raise SaveError(f"{save_path}: scenario.path: the save does not say which scenario file it was played on")
-            if not path.is_absolute() and not path.exists():
-                path = save_path.parent / path
-            try:
-                scenario = load_scenario(path)
-            except ScenarioError as e:
-                raise SaveError(str(e).splitlines()[0]) from None
-        check_matches(save, scenario, save_path)
-        log = [d.model_dump() for d in save.decisions]
-        try:
-            DecisionPlan(scenario, log)
-        except DecisionError as e:
-            raise SaveError(f"{save_path}: {e}") from None
-        return save, scenario, path, log
-
     @classmethod
     def check(cls, save_path) -> object:
         """The scenario of the save at ``save_path`` if the run can be resumed; else :class:`SaveError`."""
-        return cls._open(Path(save_path))[1]
+        return open_save(save_path)[1]
 
     @classmethod
     def resume(cls, save_path, minutes_per_second: float = 2.0, scenario=None) -> "Session":
@@ -212,7 +215,7 @@ class Session:
         The scenario is read from the path the save names (relative to the save's folder if
         need be) unless given; raise :class:`SaveError` (one line) if it cannot be used."""
         save_path = Path(save_path)
-        save, scenario, path, log = cls._open(save_path, scenario)
+        save, scenario, path, log = open_save(save_path, scenario)
         at = save.at
         if at is None:
             at = scenario.meta.duration if save.total_loss is not None else max([d["t"] for d in log] + [0.0])

@@ -52,4 +52,4 @@ def mark_text(w, mark: str, text: str = "") -> str:
     if mark == "speed":
         return w("log.mark_speed", speed=text or "?")
     base = w(MARKS[mark]) if mark in MARKS else mark
-    return f"{base}: {text}" if text else base
+    return w("log.mark_with_text", mark=base, text=text) if text else base

@@ -6,7 +6,8 @@ played seed reproduces the played run exactly, and the same plan under another s
 the same choices on another day (common random numbers make two plans comparable seed by
 seed). When a card opens at another time than in the played run (a conditional card), it is
 answered as many minutes after it opens as the trainee took; a card that never opens is
-skipped, an action that is not available is skipped. Time in minutes.
+skipped, an action that is not available is skipped. A facilitator's moves (an inject fired,
+a message, a mark) are taken again at their minute. Time in minutes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crisissim.engine import DecisionError, Simulation
+from crisissim.engine.crisis import entry_kind
 
 GRID = 1.0  # minutes between looks for a moved card
 
@@ -23,10 +25,11 @@ class Step:
     """One planned choice: a card's option (``shown``: when the card opened) or an action."""
 
     t: float
-    kind: str  # "card" | "action"
+    kind: str  # "card" | "action" | a facilitator's "inject" | "message" (id: tone) | "mark" (id: kind)
     id: str
     option: str | None = None
     shown: float | None = None
+    text: str | None = None  # a facilitator's message or mark
 
 
 def plan_of(decisions: list[dict], events: list[dict]) -> tuple[list[Step], list[tuple[int, Step]]]:
@@ -41,10 +44,15 @@ def plan_of(decisions: list[dict], events: list[dict]) -> tuple[list[Step], list
             shown.setdefault(e["id"], e["t"])
     plan, rows = [], []
     for i, d in enumerate(decisions):
-        if "action" in d:
-            s = Step(d["t"], "action", d["action"])
-        else:
+        kind = entry_kind(d)
+        if kind == "card":
             s = Step(d["t"], "card", d["card"], d["option"], shown.get(d["card"], d["t"]))
+        elif kind == "message":
+            s = Step(d["t"], "message", d.get("tone") or "neutral", text=d["message"])
+        elif kind == "mark":
+            s = Step(d["t"], "mark", d["mark"], text=d.get("text") or "")
+        else:
+            s = Step(d["t"], kind, d[kind])
         if d.get("by") != "timeout":
             plan.append(s)
         rows.append((i, s))
@@ -53,12 +61,26 @@ def plan_of(decisions: list[dict], events: list[dict]) -> tuple[list[Step], list
 
 def _when(s: Step, open_cards: dict) -> float | None:
     """When ``s`` is due now that we know which cards are open (None: its card is not open)."""
-    if s.kind == "action":
+    if s.kind != "card":
         return s.t
     c = open_cards.get(s.id)
     if c is None:
         return None
     return s.t if c.shown == s.shown else c.shown + (s.t - s.shown)
+
+
+def take(sim: Simulation, s: Step) -> None:
+    """Take step ``s`` now (raise :class:`DecisionError` if it cannot be taken)."""
+    if s.kind == "card":
+        sim.decide(s.id, s.option)
+    elif s.kind == "action":
+        sim.act(s.id)
+    elif s.kind == "inject":
+        sim.fire_inject(s.id)
+    elif s.kind == "message":
+        sim.post_message(s.text or "", s.id)
+    else:
+        sim.mark(s.id, s.text or "")
 
 
 def replay(scenario, seed: int, plan: list[Step]) -> Simulation:
@@ -92,10 +114,7 @@ def replay(scenario, seed: int, plan: list[Step]) -> Simulation:
         if due:
             for _, s in due:
                 try:
-                    if s.kind == "action":
-                        sim.act(s.id)
-                    else:
-                        sim.decide(s.id, s.option)
+                    take(sim, s)
                 except DecisionError:
                     pass  # not available in this variant
             continue

@@ -383,6 +383,9 @@ class Scoring(Part):
     """Reputation below this is a failure."""
     loss_budget: Money | None = None
     """Total loss the trainee should stay under."""
+    debrief_reps: Annotated[int, Field(ge=2, le=1000)] = 30
+    """Replications the game's debrief re-runs each alternative of each decision over (common random
+    numbers: the same days for every alternative and for the trainee's own choices), for its 95% intervals."""
 
 
 class Scenario(Part):

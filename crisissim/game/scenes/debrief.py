@@ -1,98 +1,80 @@
-"""The debrief: the score against the scenario's targets and what each decision cost or saved.
+"""The debrief: the score against the scenario's targets, what each decision cost or saved over
+many days (with 95% intervals), the grade against the expert and the lessons met or missed.
 
-Each decision's worth is measured by re-running the same seed with only that decision
-changed (see :mod:`crisissim.game.counterfactual`); the re-runs go on a few per frame
-so the window stays responsive. Money in the scenario currency.
+The re-runs go on in worker processes (:mod:`crisissim.game.background`); the window draws
+their progress and fills each decision in as its days come back, never waiting for them.
+When everything is in, the after-action report is written beside the save (also on worker
+processes). Money in the scenario currency.
 """
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
 
 import pygame
 
 from crisissim.game import theme
-from crisissim.game.counterfactual import debrief_rows
-from crisissim.game.fmt import TimeOfDay, money
+from crisissim.game.background import DebriefWork
+from crisissim.game.counterfactual import Debrief
 from crisissim.game.keys import Binding
 from crisissim.game.stack import Scene
-from crisissim.game.widgets import Button, Grid, paragraph, panel, state_tag, text
-
-FRAME_BUDGET = 0.05  # real seconds of re-runs per frame
-
-
-def verdicts(d: dict, sc, w) -> list[tuple[str, str, str, bool | None]]:
-    """(heading, value, against, met) for the four scores of a result dict."""
-    cur = d["currency"]
-    s = sc.scoring
-    budget = s.loss_budget
-    rep = d["reputation"]
-    return [
-        (w("debrief.loss"), money(d["total_loss"], cur),
-         w("debrief.budget", budget=money(budget, cur)) if budget is not None else w("debrief.no_budget"),
-         None if budget is None else d["total_loss"] <= budget),
-        (w("debrief.service"), f"{d['service_level']:.1%}",
-         w("debrief.service_target", target=f"{s.service_level.target:.0%}", seconds=f"{s.service_level.threshold * 60:g}"),
-         d["service_level"] >= s.service_level.target),
-        (w("debrief.reputation"), w("debrief.rep_value", final=f"{rep['final']:.1f}", low=f"{rep['min']:.1f}"),
-         w("debrief.rep_against", floor=f"{s.reputation_floor:g}", start=f"{rep['initial']:g}"),
-         rep["min"] >= s.reputation_floor),
-        (w("debrief.churned"), f"{d['churned']:,}",
-         w("debrief.abandoned", abandoned=f"{d['contacts']['abandoned']:,}", arrived=f"{d['contacts']['arrived']:,}"), None),
-    ]
+from crisissim.game.telling import effect_lines, grade_lines, hands_off_line, lesson_lines, row_head, verdicts
+from crisissim.game.widgets import Button, Grid, bar, paragraph, panel, state_tag, text
 
 
-def row_lines(row, actual: float, sc, w) -> tuple[str, str, bool]:
-    """The headline and the what-if line of one debrief row, and whether the choice was the cheapest."""
-    cur = sc.meta.currency
-    clock = TimeOfDay(sc.meta.start)
-    who = w(f"who.{row.by}") if row.by in ("trainee", "timeout", "policy") else row.by
-    if row.kind == "action":
-        head = w("debrief.action_head", clock=clock(row.t), title=w.of(row.title), who=who)
-        loss = row.variants.get("without")
-        if loss is None:
-            return head, "", True
-        diff = loss - actual
-        key = "debrief.action_saved" if diff >= 0 else "debrief.action_cost"
-        return head, w(key, loss=money(loss, cur), diff=money(abs(diff), cur)), diff >= 0
-    card = next(c for c in sc.decisions if c.id == row.id)
-    head = w("debrief.card_head", clock=clock(row.t), title=w.of(row.title), label=w.of(row.label), who=who)
-    labels = {o.id: o.label for o in card.options}
-    bits = []
-    for alt, loss in row.variants.items():
-        diff = loss - actual
-        tag = " " + w("debrief.default_tag") if alt == card.default else ""
-        what = w("debrief.more_lost", diff=money(diff, cur)) if diff >= 0 else w("debrief.saved", diff=money(-diff, cur))
-        bits.append(f"{w.of(labels[alt])}{tag}: {what}")
-    best = all(loss >= actual for loss in row.variants.values())
-    return head, (w("debrief.instead") + "   ·   ".join(bits)) if bits else "", best
+def report_dir(save_path: Path) -> Path:
+    """Where a run's after-action report goes: ``<save>-report/`` beside the save."""
+    return save_path.parent / f"{save_path.stem}-report"
 
 
 class DebriefScene(Scene):
-    """Enter: back to the menu; Esc: quit; ↑ ↓ or the wheel scroll the decisions."""
+    """Enter: back to the menu; Esc: quit; ↑ ↓ or the wheel scroll the decisions; Backspace
+    goes back to a decision to choose again."""
 
     help_title = "help.scene.debrief"
 
-    def __init__(self, app, session):
+    def __init__(self, app, session, workers: int | None = None, reps: int | None = None):
         super().__init__(app)
         self.session = session
         sc = session.scenario
-        self.result = session.sim.result().to_dict()
-        self._work = debrief_rows(sc, session.seed, self.result["decisions"], self.result["events"])
-        self.runs = 0
-        self.total_runs = sum(1 if "action" in d else len(next(c for c in sc.decisions if c.id == d["card"]).options) - 1
-                              for d in self.result["decisions"]) + 1
-        self.rows = None
-        self.hands_off = None
+        self.sc = sc
+        self.reps = reps or getattr(app.options, "debrief_reps", None) or sc.scoring.debrief_reps
+        sim = session.sim
+        self.result = sim.result().to_dict()
+        base = session.path.parent if session.path is not None else None
+        d = self.result
+
+        def make():
+            return Debrief(sc, session.seed, d["decisions"], d["events"], reps=self.reps, base_dir=base, played=sim)
+
+        self.work = DebriefWork(make, workers=workers)
         self.scroll = 0
+        self.report = None  # the report's job id
+        self.report_paths: list[str] | None = None
+        self.report_error = ""
+
+    @property
+    def debrief(self) -> Debrief | None:
+        return self.work.debrief
+
+    @property
+    def rows(self):
+        d = self.debrief
+        return d.rows if d is not None and d.finished else None
 
     def bindings(self) -> list[Binding]:
         return [
             Binding(("down", "page down"), lambda i: self.move(+1), "key.scroll_down", repeat=True),
             Binding(("up", "page up"), lambda i: self.move(-1), "key.scroll_up", repeat=True),
+            Binding(("backspace",), lambda i: self.open_rewind(), "key.rewind"),
             Binding(("return", "enter"), lambda i: self.to_menu(), "key.to_menu"),
             Binding(("escape",), lambda i: self.app.quit(), "key.quit"),
         ]
+
+    def open_rewind(self) -> None:
+        from crisissim.game.scenes.rewind import RewindScene
+
+        self.app.stack.push(RewindScene(self.app, self.session))
 
     def move(self, d: int) -> None:
         self.scroll = max(0, self.scroll + d)
@@ -107,23 +89,40 @@ class DebriefScene(Scene):
         menu = Button((quit_.rect.x - 16 - bw, g.h - 14 - h, bw, h), w("debrief.menu"), "Enter")
         return menu, quit_
 
-    def work(self, budget: float | None = None) -> bool:
-        """Run re-runs for up to ``budget`` real seconds (all when None); True when done."""
-        start = time.perf_counter()
-        while self.rows is None:
-            out = next(self._work)
-            if out is None:
-                self.runs += 1
-            else:
-                self.rows, self.hands_off = out.rows, out.hands_off
-            if budget is not None and time.perf_counter() - start > budget:
-                break
-        return self.rows is not None
+    # ------------------------------------------------------------------ work
+    def work_done(self, timeout: float = 600.0) -> bool:
+        """Wait for the re-runs (tests and scripts only: the frame loop never waits)."""
+        return self.work.wait(timeout)
 
     def update(self, dt: float) -> None:
-        if self.rows is None:
-            self.work(FRAME_BUDGET)
+        if self.work.finished:
+            self._report()
+            return
+        if self.work.poll():
+            self._report()
 
+    def _report(self) -> None:
+        from crisissim.game.report import write_report_job
+
+        if self.report is None and self.session.save_path is not None:
+            tl = self.session.sim.result().timeline
+            series = {k: [float(x) for x in tl[k]] for k in ("time", "loss", "reputation")}
+            self.report = self.work.submit_report(write_report_job, report_dir(self.session.save_path), self.result,
+                                                  self.debrief, self.app.words.lang, str(self.session.save_path),
+                                                  series)
+        elif self.report is not None and self.report_paths is None and not self.report_error:
+            done = self.work.report(self.report)
+            if done is not None:
+                ok, value = done
+                if ok:
+                    self.report_paths = [str(p) for p in value]
+                else:
+                    self.report_error = str(value)
+
+    def cleanup(self) -> None:
+        self.work.close()
+
+    # ---------------------------------------------------------------- input
     def handle_event(self, event) -> None:
         if event.type == pygame.MOUSEWHEEL:
             self.move(-event.y)
@@ -139,11 +138,12 @@ class DebriefScene(Scene):
         if self.app.stack.top is self:
             self.app.stack.pop()
 
+    # ----------------------------------------------------------------- draw
     def draw(self, surface) -> None:
         f = self.app.fonts
         w = self.app.words
         g = Grid(self.app.size)
-        sc = self.session.scenario
+        sc = self.sc
         d = self.result
         r = text(surface, f, w("debrief.title", title=w.of(sc.meta.title)), (20, 12), 26, theme.TEXT, width=g.w - 40,
                  bold=True)
@@ -161,56 +161,155 @@ class DebriefScene(Scene):
                           (inner.x, y + f.get(13).get_linesize() + 2), 14)
         menu, quit_ = self.buttons()
         top = r.bottom + 10 + cards_h + 10
-        self._decisions(surface, pygame.Rect(20, top, g.w - 40, menu.rect.y - 10 - top), sc, d)
-        saved = self.session.saved
-        if saved is not None:
-            paragraph(surface, f, w("debrief.saved_to", path=saved), (20, menu.rect.y, menu.rect.x - 40, menu.rect.height),
-                      13, theme.FAINT, max_lines=2)
+        side_w = max(g.x(380), f.px(14) * 26)
+        main_w = g.w - 40 - side_w - 12
+        area_h = menu.rect.y - 10 - top
+        self._decisions(surface, pygame.Rect(20, top, main_w, area_h))
+        self._side(surface, pygame.Rect(20 + main_w + 12, top, side_w, area_h))
+        self._footer(surface, pygame.Rect(20, menu.rect.y, menu.rect.x - 40, menu.rect.height))
         menu.draw(surface, f, self.app.mouse)
         quit_.draw(surface, f, self.app.mouse)
 
-    def _decisions(self, surface, area, sc, d) -> None:
+    def _footer(self, surface, rect) -> None:
         f = self.app.fonts
         w = self.app.words
+        lines = []
+        if self.session.saved is not None:
+            lines.append(w("debrief.saved_to", path=self.session.saved))
+        if self.report_paths:
+            lines.append(w("debrief.report", path=self.report_paths[0]))
+        elif self.report_error:
+            lines.append(w("debrief.report_failed", why=self.report_error))
+        lines.append(w("debrief.rewind_hint"))
+        y = rect.y
+        lh = f.get(13).get_linesize()
+        for line in lines[: max(1, rect.height // lh + 1)]:
+            text(surface, f, line, (rect.x, y), 13, theme.FAINT, width=rect.width)
+            y += lh
+
+    def _progress(self, surface, inner) -> int:
+        """The re-runs' progress bar and words; return the y below."""
+        f = self.app.fonts
+        w = self.app.words
+        work = self.work
+        if work.error:
+            return paragraph(surface, f, w("debrief.failed", why=work.error), (inner.x, inner.y, inner.width, 3 * 20),
+                             15, theme.BAD)
+        done, total = work.progress()
+        if not work.planned:
+            r = text(surface, f, w("debrief.planning"), inner.topleft, 15, theme.MUTED, width=inner.width)
+            return r.bottom + 6
+        reps = self.debrief.reps
+        r = text(surface, f, w("debrief.working", done=done, total=total, n=reps), inner.topleft, 15, theme.MUTED,
+                 width=inner.width)
+        bar(surface, (inner.x, r.bottom + 4, inner.width, 8), done / total if total else 0.0, theme.ACCENT)
+        return r.bottom + 18
+
+    def _decisions(self, surface, area) -> None:
+        f = self.app.fonts
+        w = self.app.words
+        sc = self.sc
+        deb = self.debrief
         inner = panel(surface, f, area, w("debrief.decisions"), 16)
-        text(surface, f, w("debrief.method"), (inner.right, area.y + 12), 13, theme.FAINT, "topright",
-             width=inner.width // 2)
-        if self.rows is None:
-            text(surface, f, w("debrief.working", done=self.runs, total=self.total_runs), inner.topleft, 16, theme.MUTED)
+        reps = deb.reps if deb is not None else self.reps
+        r = text(surface, f, w("debrief.method", n=reps, more=reps - 1), inner.topleft, 13, theme.FAINT,
+                 width=inner.width)
+        y = r.bottom + 6
+        inner = pygame.Rect(inner.x, y, inner.width, inner.bottom - y)
+        if deb is None or not deb.finished:
+            y = self._progress(surface, inner)
+        if deb is None:
             return
-        if not self.rows:
-            text(surface, f, w("debrief.no_decisions"), inner.topleft, 16, theme.MUTED)
+        if deb.vs_hands_off is not None:
+            state, line = hands_off_line(sc, w, deb.vs_hands_off)
+            y = self._tagged(surface, state, line, inner.x, y, inner.width, 15) + 6
+        if not deb.rows:
+            text(surface, f, w("debrief.no_decisions"), (inner.x, y), 15, theme.MUTED, width=inner.width)
             return
-        cur = sc.meta.currency
-        diff = self.hands_off - d["total_loss"]
-        if abs(diff) < 0.5:
-            verdict, state = w("debrief.same"), "none"
-        elif diff > 0:
-            verdict, state = w("debrief.play_saved", diff=money(diff, cur)), "ok"
+        body = pygame.Rect(inner.x, y, inner.width, inner.bottom - y)
+        clip = surface.get_clip()
+        surface.set_clip(body)
+        self.scroll = min(self.scroll, len(deb.rows) - 1)
+        y = body.y
+        for row in deb.rows[self.scroll:]:
+            if y > body.bottom:
+                break
+            text(surface, f, row_head(sc, w, row), (body.x, y), 16, theme.TEXT, width=body.width, bold=True)
+            y += f.get(16, True).get_linesize() + 2
+            for alt in row.alternatives:
+                eff = row.effects.get(alt)
+                if eff is None:
+                    text(surface, f, w("debrief.pending"), (body.x + 16, y), 14, theme.FAINT, width=body.width - 16)
+                    y += f.get(14).get_linesize()
+                    continue
+                state, head, detail = effect_lines(sc, w, row, eff, deb.reps)
+                y = self._tagged(surface, state, head, body.x + 16, y, body.width - 16, 14)
+                y = paragraph(surface, f, detail, (body.x + 34, y, body.width - 34, 2 * f.get(13).get_linesize()), 13,
+                              theme.MUTED, max_lines=2)
+            if row.debrief:
+                y = paragraph(surface, f, w.of(row.debrief), (body.x + 16, y, body.width - 16,
+                              2 * f.get(13).get_linesize()), 13, theme.FAINT, max_lines=2)
+            y += 8
+        surface.set_clip(clip)
+        if len(deb.rows) > 1:
+            text(surface, f, w("debrief.scroll", i=self.scroll + 1, n=len(deb.rows)), (inner.right, inner.bottom),
+                 12, theme.FAINT, "bottomright")
+
+    def _tagged(self, surface, state: str, line: str, x: int, y: int, width: int, size: float,
+                max_lines: int = 3) -> int:
+        """A state's mark, then ``line`` wrapped beside it in the state's colour; the y below."""
+        f = self.app.fonts
+        mark = theme.state_mark(state) + " "
+        mw = f.get(size).size(mark)[0]
+        colour = theme.state_colour(state) if state != "none" else theme.TEXT
+        text(surface, f, mark, (x, y), size, theme.state_colour(state))
+        return paragraph(surface, f, line, (x + mw, y, width - mw, max_lines * f.get(size).get_linesize()), size,
+                         colour, max_lines=max_lines)
+
+    def _side(self, surface, area) -> None:
+        f = self.app.fonts
+        w = self.app.words
+        sc = self.sc
+        deb = self.debrief
+        lh = f.get(13).get_linesize()
+        grade_h = min(area.height // 2, 7 * lh + f.get(24, True).get_linesize() + f.get(16).get_linesize() + 30)
+        inner = panel(surface, f, (area.x, area.y, area.width, grade_h), w("grade.title"), 16)
+        y = inner.y
+        if deb is None or deb.grade is None and not deb.expert_problem:
+            text(surface, f, w("debrief.pending"), inner.topleft, 14, theme.FAINT, width=inner.width)
         else:
-            verdict, state = w("debrief.play_cost", diff=money(-diff, cur)), "bad"
-        state_tag(surface, f, state, w("debrief.hands_off", loss=money(self.hands_off, cur), verdict=verdict),
-                  inner.topleft, 15, width=inner.width)
-        lh = f.get(15).get_linesize()
-        inner = pygame.Rect(inner.x, inner.y + lh + 8, inner.width, inner.height - lh - 8)
+            clip = surface.get_clip()
+            surface.set_clip(inner)
+            for k, (state, line) in enumerate(grade_lines(sc, w, deb)):
+                if y > inner.bottom:
+                    break
+                if k == 0 and deb.grade is not None and deb.grade.letter and not deb.expert_problem:
+                    r = state_tag(surface, f, state, line, (inner.x, y), 24, width=inner.width)
+                    y = r.bottom + 2
+                    continue
+                y = self._tagged(surface, state, line, inner.x, y, inner.width, 13) + 2
+            surface.set_clip(clip)
+        les_area = pygame.Rect(area.x, area.y + grade_h + 10, area.width, area.height - grade_h - 10)
+        inner = panel(surface, f, les_area, w("lesson.title"), 16)
+        if not sc.lessons:
+            text(surface, f, w("lesson.none"), inner.topleft, 14, theme.MUTED, width=inner.width)
+            return
+        if deb is None or deb.lessons is None:
+            text(surface, f, w("debrief.pending"), inner.topleft, 14, theme.FAINT, width=inner.width)
+            return
         clip = surface.get_clip()
         surface.set_clip(inner)
         y = inner.y
-        self.scroll = min(self.scroll, len(self.rows) - 1)
-        for row in self.rows[self.scroll:]:
+        room = inner.height // max(1, len(deb.lessons))
+        detail_lines = 2 if room >= 4 * lh + 8 else 1 if room >= 3 * lh + 4 else 0
+        for check in deb.lessons:
             if y > inner.bottom:
                 break
-            head, whatif, best = row_lines(row, d["total_loss"], sc, w)
-            text(surface, f, head, (inner.x, y), 16, theme.TEXT, width=inner.width, bold=True)
-            y += f.get(16, True).get_linesize() + 2
-            if whatif:
-                y = state_tag(surface, f, "ok" if best else "warn", whatif, (inner.x + 16, y), 14,
-                              width=inner.width - 16).bottom
-            if row.debrief:
-                y = paragraph(surface, f, w.of(row.debrief), (inner.x + 16, y, inner.width - 16, 2 * f.get(14).get_linesize()),
-                              14, theme.MUTED, max_lines=2)
-            y += 10
+            state, word, lesson, detail = lesson_lines(sc, w, check)
+            y = self._tagged(surface, state, w("lesson.line", status=word, text=lesson), inner.x, y, inner.width, 13,
+                             max_lines=2)
+            if detail_lines:
+                y = paragraph(surface, f, detail, (inner.x + 18, y, inner.width - 18, detail_lines * lh), 12,
+                              theme.MUTED, max_lines=detail_lines)
+            y += 4
         surface.set_clip(clip)
-        if len(self.rows) > 1:
-            text(surface, f, w("debrief.scroll", i=self.scroll + 1, n=len(self.rows)), (inner.right, inner.bottom - 2),
-                 12, theme.FAINT, "bottomright")
