@@ -246,7 +246,7 @@ class Director:
         if tone not in TONES:
             raise DecisionError(f"message tone {tone!r} is not one of: {', '.join(TONES)}")
         record = self._record({"message": text, "tone": tone, "by": by}, step)
-        self.log.add(self.env.now, "message", text=text, tone=tone, by=by)
+        self.log.add(self.clock.now, "message", text=text, tone=tone, by=by)
         return record
 
     def mark(self, kind: str = "discussion", text: str = "", by: str = "facilitator", step: int | None = None) -> dict:
@@ -255,11 +255,11 @@ class Director:
             raise DecisionError(f"mark {kind!r} is not one of: {', '.join(MARK_KINDS)}")
         text = _checked_text(text, "mark text", empty=True)
         record = self._record({"mark": kind, "text": text, "by": by}, step)
-        self.log.add(self.env.now, "mark", mark=kind, text=text, by=by)
+        self.log.add(self.clock.now, "mark", mark=kind, text=text, by=by)
         return record
 
     def _record(self, what: dict, step: int | None) -> dict:
-        record = {"t": self.env.now, "step": step, **what}
+        record = {"t": self.clock.now, "step": step, **what}
         self.decisions.append(record)
         return record
 
