@@ -7,7 +7,9 @@ Plays the scenario as a trainee would (pygame events into the app, fixed time st
 menu, briefing, dashboard early, two decision cards open at once (and folded away to look at the
 dashboard), the confirmation of a
 costly option, the help overlay, the dashboard in mid-crisis with actions on their way
-(an action's tooltip, the focus-lost pause), the debrief. Runs without a display
+(an action's tooltip), the facilitator's panel (and typing a message), the focus-lost pause, the
+list of decisions to go back to, the debrief while its re-runs go on and when they are done (the
+after-action report is written beside the saves). Runs without a display
 (SDL's dummy driver) unless DISPLAY is set; the PNGs are what the window would show.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 if not os.environ.get("DISPLAY"):
@@ -62,11 +65,12 @@ def shoot(app, surface, out: Path, name: str, shots: list[Path]) -> None:
     shots.append(path)
 
 
-def play(scenario: Path, seed: int, size: tuple[int, int], lang: str, out: Path) -> list[Path]:
+def play(scenario: Path, seed: int, size: tuple[int, int], lang: str, out: Path, reps: int = 6) -> list[Path]:
     shots: list[Path] = []
     tag = f"{size[0]}x{size[1]}-{lang}"
     surface = pygame.Surface(size)
-    app = App(pygame, Options(file=None, seed=seed, speed=20.0, lang=lang, size=size, save=out / f"save-{tag}.json"))
+    app = App(pygame, Options(file=None, seed=seed, speed=20.0, lang=lang, size=size, save=out / f"save-{tag}.json",
+                              debrief_reps=reps))
     app.start()
     shoot(app, surface, out, f"{tag}-01-menu", shots)
     menu = app.stack.top
@@ -122,9 +126,26 @@ def play(scenario: Path, seed: int, size: tuple[int, int], lang: str, out: Path)
     press(app, "h")
     shoot(app, surface, out, f"{tag}-08-help-dashboard", shots)
     press(app, "escape")
+    press(app, "f9")  # the facilitator: fires an inject, writes to the feed, marks a discussion point
+    press(app, "down")
+    press(app, "return")
+    press(app, "d")
+    type_text(app, "讨论：为什么现在召回？" if lang == "zh" else "Why recall now?")
+    press(app, "return")
+    for _ in range(30):
+        app.update(TICK)
+    shoot(app, surface, out, f"{tag}-08b-facilitator", shots)
+    press(app, "m")
+    type_text(app, "记者来电：产品安全吗？" if lang == "zh" else "A journalist asks: is the kettle safe?")
+    shoot(app, surface, out, f"{tag}-08c-facilitator-typing", shots)
+    press(app, "return")
+    press(app, "f9")
     app.handle_event(pygame.event.Event(getattr(pygame, "WINDOWFOCUSLOST")))
     until(app, lambda: dash.clock.paused)
     shoot(app, surface, out, f"{tag}-09-paused", shots)
+    press(app, "backspace")
+    shoot(app, surface, out, f"{tag}-09b-rewind", shots)
+    press(app, "escape")
     press(app, "space")
     for _ in range(200_000):
         top = app.stack.top
@@ -139,9 +160,27 @@ def play(scenario: Path, seed: int, size: tuple[int, int], lang: str, out: Path)
         app.update(TICK)
     debrief = app.stack.top
     assert isinstance(debrief, DebriefScene)
-    debrief.work()
-    shoot(app, surface, out, f"{tag}-10-debrief", shots)
+    for _ in range(600):  # the re-runs under way: their progress
+        app.update(TICK)
+        if debrief.work.progress()[0] > 0 or debrief.work.error:
+            break
+        time.sleep(0.02)
+    shoot(app, surface, out, f"{tag}-10-debrief-working", shots)
+    debrief.work_done()
+    for _ in range(3000):  # and the report
+        app.update(TICK)
+        if debrief.report_paths or debrief.report_error:
+            break
+        time.sleep(0.02)
+    shoot(app, surface, out, f"{tag}-11-debrief", shots)
+    app.quit()
     return shots
+
+
+def type_text(app, s: str) -> None:
+    """Typed text: what SDL sends for it."""
+    for ch in s:
+        app.handle_event(pygame.event.Event(pygame.TEXTINPUT, text=ch))
 
 
 def main(argv=None) -> int:
@@ -151,6 +190,8 @@ def main(argv=None) -> int:
     ap.add_argument("--langs", default="en,zh")
     ap.add_argument("--scenario", type=Path, default=bundled_scenarios_dir() / "product-recall.yaml")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--debrief-reps", type=int, default=6, help="days the debrief re-runs each alternative on "
+                    "(the game's default is 30; fewer here so the screenshots come quickly)")
     a = ap.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
     pygame.display.init()
@@ -160,7 +201,7 @@ def main(argv=None) -> int:
     for size in a.sizes.split(","):
         w, h = (int(v) for v in size.lower().split("x"))
         for lang in a.langs.split(","):
-            shots = play(a.scenario, a.seed, (w, h), lang, a.out)
+            shots = play(a.scenario, a.seed, (w, h), lang, a.out, a.debrief_reps)
             n += len(shots)
             print(f"{w}x{h} {lang}: {len(shots)} screenshots")
     print(f"{n} screenshots in {a.out}")

@@ -16,7 +16,9 @@ from crisissim.game.scenes.card import CardScene  # noqa: E402
 from crisissim.game.scenes.confirm import ConfirmScene  # noqa: E402
 from crisissim.game.scenes.dashboard import DashboardScene  # noqa: E402
 from crisissim.game.scenes.debrief import DebriefScene  # noqa: E402
+from crisissim.game.scenes.facilitator import FacilitatorScene  # noqa: E402
 from crisissim.game.scenes.help import HelpScene  # noqa: E402
+from crisissim.game.scenes.rewind import RewindScene  # noqa: E402
 from crisissim.game.scenes.menu import MenuScene  # noqa: E402
 
 CROWDED = """
@@ -73,6 +75,18 @@ def all_scenes(app, tmp_path, crowded_path):
         press(a, "h")
         out.append((f"help {p.name}", a.stack.top))
         press(a, "escape")
+        below = a.stack.top
+        dash.open_facilitator()  # F9 on the dashboard
+        out.append((f"facilitator {p.name}", a.stack.top))
+        press(a, "m")
+        out.append((f"facilitator typing {p.name}", a.stack.top))
+        assert [b.help for b in a.bindings()] == [b.help for b in a.stack.top.bindings()]  # typing takes the keys
+        press(a, "escape")
+        press(a, "f9")
+        dash.open_rewind()  # Backspace on the dashboard
+        out.append((f"rewind {p.name}", a.stack.top))
+        press(a, "escape")
+        assert a.stack.top is below
     a = make_app(tmp_path, file=crowded_path, speed=200.0)
     dash = start_run(a)
     dash.session.sim.run_until(dash.session.sim.duration)
@@ -86,10 +100,12 @@ def test_no_key_is_bound_twice_in_any_scene(tmp_path, crowded):
     app = make_app(tmp_path, file=None)
     scenes = all_scenes(app, tmp_path, crowded)
     kinds = {type(s) for _, s in scenes}
-    assert kinds == {MenuScene, BriefingScene, DashboardScene, CardScene, ConfirmScene, HelpScene, DebriefScene}
+    assert kinds == {MenuScene, BriefingScene, DashboardScene, CardScene, ConfirmScene, HelpScene, DebriefScene,
+                     FacilitatorScene, RewindScene}
     for name, scene in scenes:
         bindings = scene.app.global_bindings() + scene.bindings()
         assert clashes(bindings) == [], name
+    assert any(n.startswith("facilitator typing") for n, _ in scenes)
     crowded_card = next(s for n, s in scenes if n == "card crowded.yaml")
     assert len(crowded_card.open_cards()) == 2 and len(crowded_card.options()) == 5
     chords = {c for b in crowded_card.bindings() for c in b.chords}

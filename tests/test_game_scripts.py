@@ -23,17 +23,19 @@ def load(name: str):
 
 def test_screenshots_of_every_scene(tmp_path, capsys):
     shots = load("screenshots")
-    assert shots.main(["--out", str(tmp_path), "--sizes", "960x540", "--langs", "zh"]) == 0
+    assert shots.main(["--out", str(tmp_path), "--sizes", "960x540", "--langs", "zh", "--debrief-reps", "2"]) == 0
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
     names = [n.split("-", 3)[-1] for n in pngs]
     assert names == ["menu.png", "briefing.png", "dashboard-early.png", "cards.png", "cards-folded.png", "confirm.png",
-                     "help-card.png", "dashboard-mid.png", "help-dashboard.png", "paused.png", "debrief.png"]
-    for p in tmp_path.glob("*.png"):
+                     "help-card.png", "dashboard-mid.png", "help-dashboard.png", "facilitator.png",
+                     "facilitator-typing.png", "paused.png", "rewind.png", "debrief-working.png", "debrief.png"]
+    for p in tmp_path.glob("*-*-*-*.png"):
         img = pygame.image.load(str(p))
         assert img.get_size() == (960, 540)
         colours = {tuple(img.get_at((x, y))) for x in range(0, 960, 37) for y in range(0, 540, 23)}
         assert len(colours) > 4, p.name  # something was drawn
-    assert "11 screenshots" in capsys.readouterr().out
+    assert "15 screenshots" in capsys.readouterr().out
+    assert (tmp_path / "save-960x540-zh-report" / "report.html").is_file()
 
 
 def test_bench_game_prints_a_row_per_window_and_speed(capsys):

@@ -169,8 +169,10 @@ class App:
         ]
 
     def bindings(self) -> list[Binding]:
-        """Every key the top scene answers to, the app's own first."""
+        """Every key the top scene answers to, the app's own first (only the scene's while it takes typed text)."""
         top = self.stack.top
+        if getattr(top, "typing", None):
+            return top.bindings()
         return self.global_bindings() + (top.bindings() if top is not None else [])
 
     # ---------------------------------------------------------- the loop

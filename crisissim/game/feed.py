@@ -20,8 +20,9 @@ KEEP = 80  # feed items kept
 
 @dataclass(frozen=True)
 class FeedItem:
-    """One line of the feed. ``kind``: ``post`` (a customer), ``company`` (a statement) or
-    ``reply`` (the social team, ``count`` posts answered); texts are scenario texts or None."""
+    """One line of the feed. ``kind``: ``post`` (a customer), ``company`` (a statement),
+    ``reply`` (the social team, ``count`` posts answered) or ``message`` (the facilitator's);
+    texts are scenario texts or None."""
 
     t: float
     kind: str
@@ -91,6 +92,10 @@ class Feed:
             return
         self._seen_sources.add(key)
         self._add(FeedItem(e["t"], "company", None, None, spec.post, 0, "neutral"))
+
+    def take_message(self, e: dict) -> None:
+        """A facilitator's message (a ``message`` log event): shown as a post of its tone."""
+        self._add(FeedItem(e["t"], "message", None, None, e["text"], 0, e.get("tone", "neutral")))
 
     def take_replies(self, now: float, stats) -> None:
         """Posts answered by the social team since the last reply entry (one entry per quarter hour)."""

@@ -99,7 +99,7 @@ class Autosaver:
 
     def __init__(self):
         self._lock = threading.Condition()
-        self._queue: dict[Path, dict] = {}
+        self._pending: dict[Path, dict] = {}
         self._busy = False
         self._thread: threading.Thread | None = None
         self.written = 0
@@ -107,7 +107,7 @@ class Autosaver:
 
     def submit(self, path: Path, data: dict) -> None:
         with self._lock:
-            self._queue[Path(path)] = data
+            self._pending[Path(path)] = data
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._work, name="crisissim-autosave", daemon=True)
                 self._thread.start()
@@ -116,12 +116,12 @@ class Autosaver:
     def _work(self) -> None:
         while True:
             with self._lock:
-                if not self._queue:
+                if not self._pending:
                     self._busy = False
                     self._lock.notify_all()
                     self._thread = None
                     return
-                path, data = self._queue.popitem()
+                path, data = self._pending.popitem()
                 self._busy = True
             try:
                 write_save(path, data)
@@ -131,7 +131,7 @@ class Autosaver:
 
     def flush(self, timeout: float = 30.0) -> None:
         with self._lock:
-            self._lock.wait_for(lambda: not self._queue and not self._busy, timeout)
+            self._lock.wait_for(lambda: not self._pending and not self._busy, timeout)
 
 
 class Session:

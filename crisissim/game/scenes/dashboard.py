@@ -94,8 +94,10 @@ class DashboardScene(Scene):
     def _take(self, e: dict) -> None:
         k = e["kind"]
         w = self.app.words
-        if k in ("inject", "card_shown", "decision", "action", "incident", "exposure_open"):
+        if k in ("inject", "card_shown", "decision", "action", "incident", "exposure_open", "mark"):
             self.events.append(e)
+        elif k == "message":
+            self.feed.take_message(e)
         elif k in ("effect_start", "effect_end") and not e["source"].startswith("inject:"):
             key = (e["t"], k, e["source"])
             if key not in self._effects_seen:
@@ -207,8 +209,20 @@ class DashboardScene(Scene):
             out.append(Binding(tuple(ACTION_KEYS[:n]), self.use_action, "key.action",
                                keys=" ".join(ACTION_KEYS[:n].upper())))
         out.append(Binding(("backspace",), lambda i: self.open_rewind(), "key.rewind"))
+        out.append(Binding(("f9",), lambda i: self.open_facilitator(), "key.facilitator"))
         out.append(Binding(("escape",), lambda i: self.ask_leave(), "key.leave"))
         return out
+
+    def startup(self) -> None:
+        if getattr(self.app.options, "facilitator", False):
+            self.open_facilitator()
+
+    def open_facilitator(self) -> None:
+        """The facilitator's panel beside the dashboard (F9 or ``--facilitator``)."""
+        from crisissim.game.scenes.facilitator import FacilitatorScene
+
+        if not self.clock.finished:
+            self.app.stack.push(FacilitatorScene(self.app, self))
 
     def open_rewind(self) -> None:
         from crisissim.game.scenes.rewind import RewindScene

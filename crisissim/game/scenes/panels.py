@@ -484,6 +484,10 @@ def event_line(dash, e: dict) -> tuple[str, tuple, str]:
         spec = dash.action_specs.get(e["id"])
         cost = f" · {money(e['cost'], cur)}" if e.get("cost") else ""
         return f"✓ {w.of(spec.label) if spec else e['id']}{cost}", theme.GOOD, ""
+    if k == "mark":
+        from crisissim.game.words import mark_text
+
+        return "◇ " + mark_text(w, e["mark"], e.get("text", "")), theme.WARN, ""
     if k == "alarm":
         label = dash.sc.contact_types[e["type"]].label or e["type"]
         return "▲ " + w("events.alarm", type=w.of(label), observed=f"{e['observed']:.0f}", expected=f"{e['expected']:.0f}"), \
@@ -617,6 +621,10 @@ def _social(dash, surface, s, rect) -> None:
             head = f"{mark} {w('tone.' + item.tone)} · {author}{reach}"
             label = w.of(dash.sc.contact_types[item.contact_type].label) if item.contact_type in dash.sc.contact_types else ""
             body = w.of(item.text) if item.text is not None else w("social.generic", topic=label)
+        elif item.kind == "message":
+            mark, colour = TONES[item.tone]
+            head = f"{mark} {w('tone.' + item.tone)} · {w('social.facilitator')}"
+            body = item.text
         elif item.kind == "company":
             colour = theme.ACCENT
             head = "◆ " + w("social.official", company=company)
