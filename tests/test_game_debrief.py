@@ -4,6 +4,7 @@ the 95% interval leaves out zero, lessons and a grade, and the window never wait
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -139,6 +140,10 @@ def test_verdict_words_only_where_the_interval_leaves_out_zero(rumour, inline):
     eff = replace(row.effects["wait"], loss=p)
     assert "too close to call" in effect_lines(rumour, w, row, eff, 3)[1]
     assert "无法判断" in effect_lines(rumour, Words("zh"), row, eff, 3)[1]
+    cost = paired(np.array([0.0, 0.0, 0.0]), np.array([10_000.0, 12_000.0, 11_000.0]), "lower")  # yours lost more
+    head = effect_lines(rumour, w, row, replace(eff, loss=cost), 3)[1]
+    lo, hi = (float(x.rstrip("k")) for x in re.search(r"95%: ([−\d.k]+) to ([−\d.k]+)\)", head).groups())
+    assert head.startswith("Your choice cost you 11,000 CNY") and 0 < lo < 11 < hi  # the interval of what it cost
     one = paired(np.array([10.0]), np.array([0.0]), "lower")
     assert math.isnan(one.difference.lo) and verdict_of(one) == "close"
 

@@ -40,11 +40,12 @@ def test_screenshots_of_every_scene(tmp_path, capsys):
 
 def test_bench_game_prints_a_row_per_window_and_speed(capsys):
     bench = load("bench_game")
-    assert bench.main(["--frames", "20", "--sizes", "960x540", "--speeds", "1,4",
+    assert bench.main(["--frames", "20", "--sizes", "960x540", "--speeds", "1,4", "--debrief-frames", "30",
                        "--scenario", str(game_helpers.RECALL)]) == 0
     out = capsys.readouterr().out.splitlines()
     rows = [line for line in out if line.startswith("960x540")]
-    assert len(rows) == 2 and " 1×" in rows[0] and " 4×" in rows[1]
+    assert len(rows) == 3 and " 1×" in rows[0] and " 4×" in rows[1] and "debrief" in rows[2]
+    assert "re-runs:" in rows[2]
 
 
 def test_the_main_loop_runs_a_window_and_saves_on_quit(tmp_path):

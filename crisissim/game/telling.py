@@ -61,7 +61,7 @@ def effect_lines(sc, w, row, eff, reps: int) -> tuple[str, str, str]:
     d = p.difference
     v = verdict_of(p)
     name = alt_name(sc, w, row, eff.alt)
-    ci = interval(w, d.lo, d.hi, amount)
+    ci = interval(w, -d.hi, -d.lo, amount) if v == "cost" else interval(w, d.lo, d.hi, amount)  # as the amount said
     diff = money(abs(d.mean), cur)
     if row.kind == "action":
         key = {"saved": "tell.action_saved", "cost": "tell.action_cost", "close": "tell.action_close"}[v]
@@ -74,7 +74,7 @@ def effect_lines(sc, w, row, eff, reps: int) -> tuple[str, str, str]:
     if p.n < reps:
         days += " " + w("tell.came_up", n=p.n, reps=reps)
     r, s = eff.reputation.difference, eff.service.difference
-    other = w("tell.side", who=name if row.kind == "card" else w("tell.without"),
+    other = w("tell.side", who=w("tell.with_it") if row.kind == "card" else w("tell.without"),
               rep=signed(r.mean), rep_ci=interval(w, r.lo, r.hi, signed),
               sl=signed(100 * s.mean, 1), sl_ci=interval(w, 100 * s.lo, 100 * s.hi, lambda x: signed(x, 1)))
     return VERDICT_STATE[v], head, f"{days} · {other}"
@@ -86,8 +86,8 @@ def hands_off_line(sc, w, p) -> tuple[str, str]:
     d = p.difference  # hands-off − yours
     v = verdict_of(p)
     key = {"saved": "tell.play_saved", "cost": "tell.play_cost", "close": "tell.play_close"}[v]
-    text = w(key, loss=money(p.mean_a, cur), diff=money(abs(d.mean), cur),
-             ci=interval(w, d.lo, d.hi, amount), k=p.n - p.wins - p.ties, n=p.n)
+    ci = interval(w, -d.hi, -d.lo, amount) if v == "cost" else interval(w, d.lo, d.hi, amount)
+    text = w(key, loss=money(p.mean_a, cur), diff=money(abs(d.mean), cur), ci=ci, k=p.n - p.wins - p.ties, n=p.n)
     return VERDICT_STATE[v], text
 
 

@@ -19,7 +19,7 @@ from crisissim.game.counterfactual import Debrief
 from crisissim.game.keys import Binding
 from crisissim.game.stack import Scene
 from crisissim.game.telling import effect_lines, grade_lines, hands_off_line, lesson_lines, row_head, verdicts
-from crisissim.game.widgets import Button, Grid, bar, paragraph, panel, state_tag, text
+from crisissim.game.widgets import Button, Grid, bar, line_count, paragraph, panel, state_tag, text
 
 
 def report_dir(save_path: Path) -> Path:
@@ -272,7 +272,10 @@ class DebriefScene(Scene):
         sc = self.sc
         deb = self.debrief
         lh = f.get(13).get_linesize()
-        grade_h = min(area.height // 2, 7 * lh + f.get(24, True).get_linesize() + f.get(16).get_linesize() + 30)
+        lines = grade_lines(sc, w, deb) if deb is not None and (deb.grade is not None or deb.expert_problem) else []
+        need = sum(line_count(f, line, area.width - 40, 13) for _, line in lines[1:]) + 1
+        grade_h = min(area.height * 3 // 5, need * lh + f.get(24, True).get_linesize() + f.get(16).get_linesize() + 36)
+        grade_h = max(grade_h, area.height // 3)
         inner = panel(surface, f, (area.x, area.y, area.width, grade_h), w("grade.title"), 16)
         y = inner.y
         if deb is None or deb.grade is None and not deb.expert_problem:
@@ -280,7 +283,7 @@ class DebriefScene(Scene):
         else:
             clip = surface.get_clip()
             surface.set_clip(inner)
-            for k, (state, line) in enumerate(grade_lines(sc, w, deb)):
+            for k, (state, line) in enumerate(lines):
                 if y > inner.bottom:
                     break
                 if k == 0 and deb.grade is not None and deb.grade.letter and not deb.expert_problem:
