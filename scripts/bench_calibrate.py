@@ -90,7 +90,7 @@ import json, sys, time
 import pyarrow as pa, pyarrow.csv as pacsv
 t0 = time.perf_counter()
 n = 0
-r = pacsv.open_csv(sys.argv[1], read_options=pacsv.ReadOptions(block_size=16 << 20),
+r = pacsv.open_csv(sys.argv[1], read_options=pacsv.ReadOptions(block_size=4 << 20),
                    convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=True))
 for b in r:
     n += b.num_rows

@@ -89,8 +89,10 @@ def main() -> None:
     if a.backtest:
         for k, v in shares.items():
             v = np.array(v)
-            print(f"back-test {k:<14}: share inside mean {v.mean():.1%}, min {v.min():.1%}, "
-                  f"below 90% in {(v < 0.9).sum()} of {len(v)} seeds")
+            sd = v.std(ddof=1) if len(v) > 1 else float("nan")
+            print(f"back-test {k:<14}: share inside mean {v.mean():.1%}, sd {sd:.2%}, min {v.min():.1%}; "
+                  f"90% is {(v.mean() - 0.9) / sd:.1f} sd below the mean; below 90% in {(v < 0.9).sum()} of {len(v)} seeds")
+            print("  shares: " + " ".join(f"{x:.3f}" for x in v))
 
 
 if __name__ == "__main__":

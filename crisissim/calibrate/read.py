@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 
 from crisissim.calibrate.logformat import OUTCOME_WORDS, OUTCOMES, Column
 
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 4 << 20  # bytes of CSV per block: the peak memory of a read grows with it, not with the file
 PARQUET_ROWS = 250_000
 MS_PER_MIN = 60_000.0
 
