@@ -239,6 +239,38 @@ def test_bad_options_get_one_line(day, tmp_path, capsys, args, message):
     assert not (tmp_path / "x.yaml").exists()
 
 
+def test_check_prints_the_table_and_writes_csv_and_png(day, tmp_path, capsys):
+    d, _ = day
+    out = tmp_path / "fit.yaml"
+    rc, stdout, err = run_cli(capsys, d / "calls.csv", "--staffing", d / "staff.csv", "--check", "--reps", "3",
+                              "--out", out)
+    assert rc == 0, err
+    lines = stdout.splitlines()
+    i = lines.index(next(x for x in lines if x.startswith("back-test: 3 replications")))
+    assert lines[i + 1].split() == ["interval", "offered", "service", "level", "abandonment", "ASA", "(min)"]
+    assert lines[i + 2].startswith("d1 00:00") and lines[i + 49].startswith("d1 23:30")
+    assert lines[i + 50].startswith("inside the band: offered ") and "of 48" in lines[i + 50]
+    assert "probability 50%, not 95%" in lines[i + 51]
+    assert lines[-1] == f"wrote {out.with_name('fit.check.csv')} and {out.with_name('fit.check.png')}"
+    csv = out.with_name("fit.check.csv").read_text().splitlines()
+    assert csv[0].startswith("start_minutes,offered_observed,offered_low,offered_high,offered_inside,service_level_")
+    assert len(csv) == 49
+    assert out.with_name("fit.check.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_back_test_too_large_is_refused_up_front(day, tmp_path, capsys, monkeypatch):
+    from crisissim.commands import calibrate as command
+
+    d, table = day
+    monkeypatch.setattr(command, "CHECK_LIMIT", 10 * len(table))
+    rc, _, err = run_cli(capsys, d / "calls.csv", "--staffing", d / "staff.csv", "--check", "--reps", "11",
+                         "--out", tmp_path / "x.yaml")
+    assert rc == 2 and err == (f"crisissim: error: --check would simulate about {11 * len(table):,} contacts (11 "
+                               f"replications of {len(table):,}; at most {10 * len(table):,}): give fewer --reps or a "
+                               "shorter log\n")
+    assert not (tmp_path / "x.yaml").exists()
+
+
 def test_no_abandonments_says_patience_is_not_identifiable(tmp_path, capsys):
     d = truth_dict(days=1, seed=2)
     del d["channels"]["phone"]["patience"]

@@ -137,6 +137,9 @@ def table_lines(bt: BackTest, limit: int = 200) -> list[str]:
         lines.append(f"… {n - limit:,} more intervals in the CSV")
     shares = ", ".join(f"{LABELS[k]} {bt.share_inside(k):.1%} of {int(bt.counted(k).sum()):,}" for k in KPIS)
     lines.append(f"inside the band: {shares}")
+    if bt.reps < 39:
+        lines.append(f"note: with {bt.reps} replications the band is their range, which holds a new run with "
+                     f"probability {(bt.reps - 1) / (bt.reps + 1):.0%}, not 95% (use --reps 39 or more)")
     return lines
 
 

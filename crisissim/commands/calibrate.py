@@ -11,6 +11,9 @@ import typer
 
 from crisissim.commands._common import fail, write_atomic
 
+CHECK_LIMIT = 50_000_000
+"""Contacts the back-test may simulate (replications × the log's contacts): about a quarter of an hour."""
+
 
 class _Progress:
     """Rows read, on stderr: a live bar on a terminal, a line every few seconds otherwise."""
@@ -108,6 +111,9 @@ def register(app: typer.Typer) -> None:
             if ch.patience is None:
                 typer.echo(f"{contacts}: channel {ch.label!r}: {ch.note}", err=True)
         bt = None
+        if check and reps * cal.rows > CHECK_LIMIT:
+            raise fail(f"--check would simulate about {reps * cal.rows:,} contacts ({reps} replications of "
+                       f"{cal.rows:,}; at most {CHECK_LIMIT:,}): give fewer --reps or a shorter log", 2)
         if check:
             from crisissim.calibrate.backtest import backtest
 
