@@ -270,8 +270,7 @@ def fit_come_back(delays: np.ndarray, censor: np.ndarray, known_p: float | None 
     if k == 0:
         return ComeBack(Estimate(0.0, math.nan), Estimate(math.nan), n, 0)
     if known_p == 1.0:
-        fam, theta, ll = EXPONENTIAL, *_fit_one(EXPONENTIAL, d, c)
-        m = theta[0]
+        m = _fit_one(EXPONENTIAL, d, c)[0][0]  # censored exponential: (sum of all times) / events
         return ComeBack(Estimate(1.0, 0.0), Estimate(m, m / math.sqrt(k)), n, k)
 
     d_sum = float(d.sum())
