@@ -19,7 +19,8 @@ from crisissim.calibrate.accumulate import (C_ABANDONED, C_ANSWERED, C_DEFLECTED
 from crisissim.calibrate.logformat import ABANDONED, ANSWERED, DEFAULT_POOL
 from crisissim.calibrate.read import DataError, TableReader
 
-MAX_DAYS = 366
+MAX_DAYS = 366  # the longest scenario
+MAX_INTERVALS = 100_000  # the most KPI intervals a scenario may have
 WEEKLY_DAYS = 14
 SYNC_WAIT_REFERENCE = 5.0  # minutes: the engine's wait scale for churn when a channel has no patience
 
@@ -129,10 +130,11 @@ def build(summary: LogSummary, source: str, staffing: list | None, staffing_read
     days_seen = last - day0 + 1
     slots = int(round(MINUTES_PER_DAY / s.interval))
     n_seen = int((s.t_max - day0 * MINUTES_PER_DAY) // s.interval) + 1  # to the end of the last arrival's interval
-    n_iv = min(n_seen, MAX_DAYS * slots)
+    n_iv = min(n_seen, MAX_DAYS * slots, MAX_INTERVALS)
     if n_seen > n_iv:
         notes.append(f"the log spans {days_seen} days; rates use them all, the scenario (and the back-test) covers "
-                     f"the first {MAX_DAYS}")
+                     f"the first {n_iv * s.interval / MINUTES_PER_DAY:.4g} days (at most {MAX_DAYS} days and "
+                     f"{MAX_INTERVALS:,} intervals)")
     seen = (np.arange(days_seen * slots) < n_seen).reshape(days_seen, slots)
     weekday0 = (day0 + 3) % 7  # 1970-01-01 was a Thursday
     weekly = days_seen >= WEEKLY_DAYS
