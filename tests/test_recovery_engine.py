@@ -302,3 +302,22 @@ def test_outreach_calls_hand_over_at_a_shift_change_like_contacts():
     pool = next(p for p in sim.pools if p.name == "retention")
     assert r["retention"]["calls"] > 20 and pool.finishing == 0 and not pool.leaving
     assert pool.busy >= 0 and pool.idle >= 0 and pool.busy + pool.idle == 2 == r["pools"]["retention"]["agents_final"]
+
+
+def test_a_card_can_wait_for_the_at_risk_list_to_grow():
+    """``at_risk`` and ``won_back`` in conditions: a win-back card shows once 150 customers are at risk."""
+    sc = load_scenario(DATA / "recovery.yaml")
+    data = sc.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["decisions"].append({"id": "win-back", "title": "Call back?", "when": "at_risk > 150 and won_back == 0",
+                              "default": "call", "options": [
+                                  {"id": "call", "label": "Call VIPs back", "effects": data["actions"][0]["effects"]},
+                                  {"id": "skip", "label": "No"}]})
+    sim = Simulation(Scenario.model_validate(data), seed(6), ScriptedPolicy({}, []))
+    before = []  # the at-risk list every 10 minutes until the card shows
+    while not any(d.get("card") == "win-back" for d in sim.decisions) and sim.now < sim.duration:
+        before.append(sim.run_until(sim.now + 10).at_risk)
+    r = sim.result().to_dict()
+    shown = next(d for d in r["decisions"] if d["card"] == "win-back")
+    assert shown["option"] == "call" and r["retention"]["calls"] > 0 and r["churn"]["saved"] > 0
+    # it showed as the list passed 150 (a snapshot at the same minute may come before that tick)
+    assert max(before[:-2], default=0) <= 150 < max(before[-2:])

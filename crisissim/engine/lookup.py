@@ -25,7 +25,7 @@ from crisissim.scenario.condition import (
 class Lookup:
     """``lookup(kind, arg)``: the value a condition names, now (reads only)."""
 
-    def __init__(self, clock, types, pools, score, ledger, churn, fired, exposures=None, alarms=None):
+    def __init__(self, clock, types, pools, score, ledger, churn, fired, exposures=None, alarms=None, outreach=None):
         self.clock = clock
         self.types = types
         self.type_by_name = {t.name: t for t in types}
@@ -36,6 +36,7 @@ class Lookup:
         self.fired = fired  # fired(inject id) -> times fired
         self.exposures = exposures  # incidents.Incidents
         self.alarms = alarms  # alarm.Alarms
+        self.outreach = outreach  # recovery.Outreach
         self._scalars = {k: getattr(self, k) for k in SCALARS}
         self._per: dict[str, tuple] = {}
         for names, suffix, objects in ((PER_TYPE + BOOL_PER_TYPE, "type", self.type_by_name),
@@ -62,6 +63,13 @@ class Lookup:
 
     def churned(self) -> float:
         return float(self.churn.during_run)
+
+    def at_risk(self) -> float:
+        lst = self.outreach.list if self.outreach is not None else None
+        return float(lst.waiting(self.clock.now)) if lst is not None else 0.0
+
+    def won_back(self) -> float:
+        return float(self.churn.saved)
 
     def queue(self) -> float:
         return float(sum(t.queue.waiting for t in self.types if t.sync))

@@ -147,7 +147,8 @@ class Simulation:
                                     self.flow.dispatch_idle, lambda inject: self.director.fired_at.get(inject),
                                     self.log, self.exposures, self.outreach, rs.statement_repeat)
         self.lookup = Lookup(clock, self.types, self.pools, self.score, self.ledger, self.churn,
-                             lambda inject: self.director.fire_count[inject], self.exposures, self.alarms)
+                             lambda inject: self.director.fire_count[inject], self.exposures, self.alarms,
+                             self.outreach)
         self.director = Director(sc, clock, self.log, self.effects, self.ledger, self.lookup, self._answer, seed)
         clock.drive(self.director, self.plan)
         self.tick = Tick(clock, sc.meta.sample_every, self.duration, self.flow, self.reputation, self.churn,

@@ -18,7 +18,9 @@ Names (all numbers; time in minutes, money in the scenario currency):
 ``queue.T``, ``backlog.T``, ``arrived.T``, ``abandoned.T``; per pool ``busy.P``, ``agents.P``,
 ``occupancy.P``; per inject ``fired.I`` (times fired); ``incidents`` (all incidents so far) and
 ``incidents.K`` (incidents of kind K over every exposure), ``exposed`` (units exposed now, all
-exposures) and per exposure ``exposed.E`` and ``retrieved.E`` (units taken back so far). ``alarm.T``
+exposures) and per exposure ``exposed.E`` and ``retrieved.E`` (units taken back so far);
+``at_risk`` (customers on the at-risk list who have not left yet, see ``churn.at_risk``; 0 unless
+the scenario has an ``outreach`` effect) and ``won_back`` (customers outreach has won back). ``alarm.T``
 is true while the early-warning alarm of contact type T is raised (see ``monitoring``);
 ``true``/``false`` are booleans.
 """
@@ -46,6 +48,8 @@ SCALARS = (
     "abandoned",
     "incidents",
     "exposed",
+    "at_risk",
+    "won_back",
 )
 PER_TYPE = ("queue", "backlog", "arrived", "abandoned")
 PER_POOL = ("busy", "agents", "occupancy")
