@@ -17,7 +17,7 @@ the same checks must then fail, in every offset.
 Usage:
     python scripts/stats_offsets.py                      # offsets 1..20
     python scripts/stats_offsets.py --offsets 21-40 --workers 2
-    python scripts/stats_offsets.py --offsets 1-20 --bias-handle 1.05
+    python scripts/stats_offsets.py --offsets 1-20 --bias-handle 1.05 tests/test_engine_theory.py
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def run_offset(k: int, log: Path, args) -> tuple[int, list[str], float]:
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "scripts"), env.get("PYTHONPATH", "")])
         cmd += ["-p", "handle_bias_plugin"]
     t0 = time.perf_counter()
-    r = subprocess.run(cmd + ["tests"], cwd=ROOT, env=env, capture_output=True, text=True)
+    r = subprocess.run(cmd + args.paths, cwd=ROOT, env=env, capture_output=True, text=True)
     failed = [line.split(" ", 1)[1].split(" - ")[0] for line in r.stdout.splitlines() if line.startswith("FAILED ")]
     if r.returncode not in (0, 1):
         sys.stdout.write(r.stdout[-3000:] + r.stderr[-3000:])
@@ -115,6 +115,8 @@ def main() -> None:
                     help="make every handle time F times too long (a deliberately wrong engine)")
     ap.add_argument("--keep", type=Path, default=None, metavar="DIR",
                     help="keep each offset's check log (JSON lines) in DIR/<offset>/")
+    ap.add_argument("paths", nargs="*", default=["tests"],
+                    help="test files or folders whose statistical tests to run (default: tests)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
     import stats_budget as budget
