@@ -13,7 +13,8 @@ and chart redraws per frame. The ``debrief`` rows play the run to its end (every
 with its first option as it opens) and measure ``--debrief-frames`` frames of the debrief, paced
 at 60 per second, while its re-runs go on in worker processes; they say how far the re-runs got. On a machine shared with other work the wall-clock figures mostly
 measure waiting for a CPU; give the bench a core of its own to see the frame as a trainee's
-machine would (root): ``taskset -c 1 chrt -f 20 python scripts/bench_game.py``.
+machine would (root): ``taskset -c 1 chrt -f 20 python scripts/bench_game.py`` (the debrief's
+worker processes then run on the other cores, at normal priority).
 """
 
 from __future__ import annotations
@@ -110,6 +111,25 @@ def measure(path: Path, size, speed: int, frames: int, lang: str, tmp: Path) -> 
     }
 
 
+def spread_workers(deb) -> None:
+    """When this bench is pinned to some cores (``taskset``), put the debrief's workers on the
+    others, as a trainee's machine would (the window keeps its core)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return
+    mine = os.sched_getaffinity(0)
+    others = set(range(os.cpu_count() or 1)) - mine
+    for _ in range(500):  # the workers start on a helper thread
+        if deb.work.pool is not None or deb.work.error:
+            break
+        time.sleep(0.01)
+    if others and deb.work.pool is not None:
+        for p in deb.work.pool.procs:
+            try:
+                os.sched_setaffinity(p.pid, others)
+            except OSError:
+                pass
+
+
 def measure_debrief(path: Path, size, frames: int, lang: str, tmp: Path) -> dict:
     """Frames of the debrief while its re-runs go on in the background (paced at 60 a second)."""
     from crisissim.game.scenes.debrief import DebriefScene
@@ -125,6 +145,7 @@ def measure_debrief(path: Path, size, frames: int, lang: str, tmp: Path) -> dict
     app.update(FRAME)
     deb = app.stack.top
     assert isinstance(deb, DebriefScene)
+    spread_workers(deb)
     surface = pygame.Surface(size)
     times, cpu = [], []
     for _ in range(frames):

@@ -45,8 +45,10 @@ def _serve(inbox, outbox, scenario_data) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the game's to handle
-    try:
-        os.nice(5)  # the window first
+    try:  # the window first: never at a real-time priority the game may run at, and a little nicer
+        if os.sched_getscheduler(0) != os.SCHED_OTHER:
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        os.nice(5)
     except (AttributeError, OSError):
         pass
     from crisissim.scenario.schema import Scenario
