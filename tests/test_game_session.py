@@ -208,3 +208,20 @@ def test_resume_from_the_command_line_finds_the_last_unfinished_run(tmp_path, mo
     assert branch_path(tmp_path / "run.json") == tmp_path / "run-r1.json"
     (tmp_path / "run-r1.json").write_text("{}")
     assert branch_path(tmp_path / "run-r1.json") == tmp_path / "run-r2.json"
+
+
+def test_a_failing_autosave_is_said_and_the_run_goes_on(tmp_path, capsys):
+    app = make_app(tmp_path, speed=6.0)
+    dash = start_run(app)
+    (tmp_path / "afile").write_text("not a folder")
+    dash.session.save_path = tmp_path / "afile" / "run.json"
+    while dash.clock.snap.time < 20:
+        app.update(TICK)
+        if app.stack.top is not dash:
+            app.stack.pop()
+    dash.session.autosaver.flush()
+    app.update(TICK)
+    assert dash.session.autosaver.error and dash.toast.startswith("The autosave failed (")
+    app.handle_event(pygame.event.Event(pygame.QUIT))  # quitting still works, and says why nothing was saved
+    assert not app.running
+    assert "crisissim: could not save the run to" in capsys.readouterr().err

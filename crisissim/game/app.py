@@ -134,12 +134,19 @@ class App:
         return new
 
     def leave_session(self) -> Path | None:
-        """Save the current run (finished or not); return where it went."""
+        """Save the current run (finished or not); return where it went (None if it could not be
+        written: said on stderr, and the game goes on to quit or to the menu all the same)."""
         s = self.session
         if s is None:
             return None
         if s.saved is None or not s.sim.finished:
-            s.save()
+            try:
+                s.save()
+            except OSError as e:
+                import sys
+
+                print(f"crisissim: could not save the run to {s.save_path}: {e.strerror or e}", file=sys.stderr)
+                return None
         return s.saved
 
     def quit(self) -> None:

@@ -53,6 +53,7 @@ class DashboardScene(Scene):
         self.toast = ""
         self._toast = None  # () -> str, re-read in the current language
         self.toast_left = 0.0
+        self._save_error = ""
         self.done = False
         self.charts = {"reputation": Chart(), "loss": Chart()}
         self.chrome = None  # (layout key, surface): background and panels, drawn once per window size
@@ -299,6 +300,11 @@ class DashboardScene(Scene):
         self.sync()
         if self.session.autosave_due():
             self.session.autosave()
+        saver = self.session.autosaver
+        if saver.error and saver.error != self._save_error:  # a full disk, a vanished folder: said, once
+            self._save_error = saver.error
+            w = self.app.words
+            self.say(lambda why=saver.error: w("toast.autosave_failed", why=why))
         if self.clock.snap.open_cards:
             self.open_card()
         elif self.clock.finished:
