@@ -171,6 +171,6 @@ def verdicts(d: dict, sc, w) -> list[tuple[str, str, str, bool | None]]:
         (w("debrief.reputation"), w("debrief.rep_value", final=f"{rep['final']:.1f}", low=f"{rep['min']:.1f}"),
          w("debrief.rep_against", floor=f"{s.reputation_floor:g}", start=f"{rep['initial']:g}"),
          rep["min"] >= s.reputation_floor),
-        (w("debrief.churned"), f"{d['churned']:,}",
+        (w("debrief.churned"), f"{d['churned']:,.0f}",  # an expected count: whole customers
          w("debrief.abandoned", abandoned=f"{d['contacts']['abandoned']:,}", arrived=f"{d['contacts']['arrived']:,}"), None),
     ]

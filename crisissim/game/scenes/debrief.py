@@ -163,15 +163,21 @@ class DebriefScene(Scene):
         top = r.bottom + 10 + cards_h + 10
         side_w = max(g.x(380), f.px(14) * 26)
         main_w = g.w - 40 - side_w - 12
-        area_h = menu.rect.y - 10 - top
+        notes = self.footer_lines()
+        notes_h = len(notes) * f.get(13).get_linesize()
+        foot = min(menu.rect.y, g.h - 10 - notes_h)
+        area_h = foot - 10 - top
         self._decisions(surface, pygame.Rect(20, top, main_w, area_h))
         self._side(surface, pygame.Rect(20 + main_w + 12, top, side_w, area_h))
-        self._footer(surface, pygame.Rect(20, menu.rect.y, menu.rect.x - 40, menu.rect.height))
+        y = foot
+        for line in notes:
+            text(surface, f, line, (20, y), 13, theme.FAINT, width=menu.rect.x - 40)
+            y += f.get(13).get_linesize()
         menu.draw(surface, f, self.app.mouse)
         quit_.draw(surface, f, self.app.mouse)
 
-    def _footer(self, surface, rect) -> None:
-        f = self.app.fonts
+    def footer_lines(self) -> list[str]:
+        """Where the run and its report went, and how to go back to a decision."""
         w = self.app.words
         lines = []
         if self.session.saved is not None:
@@ -181,11 +187,7 @@ class DebriefScene(Scene):
         elif self.report_error:
             lines.append(w("debrief.report_failed", why=self.report_error))
         lines.append(w("debrief.rewind_hint"))
-        y = rect.y
-        lh = f.get(13).get_linesize()
-        for line in lines[: max(1, rect.height // lh + 1)]:
-            text(surface, f, line, (rect.x, y), 13, theme.FAINT, width=rect.width)
-            y += lh
+        return lines
 
     def _progress(self, surface, inner) -> int:
         """The re-runs' progress bar and words; return the y below."""
@@ -284,13 +286,14 @@ class DebriefScene(Scene):
             clip = surface.get_clip()
             surface.set_clip(inner)
             for k, (state, line) in enumerate(lines):
-                if y > inner.bottom:
+                room = (inner.bottom - y) // lh  # whole lines only
+                if room < 1:
                     break
                 if k == 0 and deb.grade is not None and deb.grade.letter and not deb.expert_problem:
                     r = state_tag(surface, f, state, line, (inner.x, y), 24, width=inner.width)
                     y = r.bottom + 2
                     continue
-                y = self._tagged(surface, state, line, inner.x, y, inner.width, 13) + 2
+                y = self._tagged(surface, state, line, inner.x, y, inner.width, 13, max_lines=min(3, room)) + 2
             surface.set_clip(clip)
         les_area = pygame.Rect(area.x, area.y + grade_h + 10, area.width, area.height - grade_h - 10)
         inner = panel(surface, f, les_area, w("lesson.title"), 16)
@@ -306,12 +309,13 @@ class DebriefScene(Scene):
         room = inner.height // max(1, len(deb.lessons))
         detail_lines = 2 if room >= 4 * lh + 8 else 1 if room >= 3 * lh + 4 else 0
         for check in deb.lessons:
-            if y > inner.bottom:
+            room = (inner.bottom - y) // lh
+            if room < 1:
                 break
             state, word, lesson, detail = lesson_lines(sc, w, check)
             y = self._tagged(surface, state, w("lesson.line", status=word, text=lesson), inner.x, y, inner.width, 13,
-                             max_lines=2)
-            if detail_lines:
+                             max_lines=min(2, room))
+            if detail_lines and (inner.bottom - y) // lh >= detail_lines:
                 y = paragraph(surface, f, detail, (inner.x + 18, y, inner.width - 18, detail_lines * lh), 12,
                               theme.MUTED, max_lines=detail_lines)
             y += 4

@@ -18,7 +18,7 @@ from crisissim.game import theme
 from crisissim.game.clock import SPEEDS
 from crisissim.game.keys import Binding
 from crisissim.game.stack import Scene
-from crisissim.game.widgets import Button, Grid, paragraph, text
+from crisissim.game.widgets import Button, Grid, line_count, paragraph, text
 from crisissim.game.words import entry_text
 
 SHOWN_LOG = 6  # facilitator moves listed
@@ -197,7 +197,8 @@ class FacilitatorScene(Scene):
         f = self.app.fonts
         box = self.box()
         lh = f.get(14).get_linesize() + 4
-        top = box.y + 16 + f.get(20, True).get_linesize() + 2 * f.get(13).get_linesize() + 16 + \
+        detail = min(2, line_count(f, self.app.words("fac.detail"), box.width - 32, 13))
+        top = box.y + 14 + f.get(20, True).get_linesize() + 2 + detail * f.get(13).get_linesize() + 12 + \
             f.get(15, True).get_linesize() + 4
         bottom = self.buttons()[0].rect.y - 16 - (SHOWN_LOG + 1) * f.get(13).get_linesize() - 3 * lh
         n = max(1, (bottom - top) // lh)

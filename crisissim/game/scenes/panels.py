@@ -277,7 +277,7 @@ def _service(dash, surface, s, rect) -> None:
     y += lh + 4
     if y + lh <= inner.bottom:
         text(surface, f, w("service.counts", abandoned=f"{s.abandoned:,}", served=f"{s.served:,}", arrived=f"{s.arrived:,}",
-                           churned=f"{s.churned:,}"), (inner.x, y), 13, theme.MUTED, width=inner.width)
+                           churned=f"{s.churned:,.0f}"), (inner.x, y), 13, theme.MUTED, width=inner.width)
 
 
 def _queues(dash, surface, s, rect) -> None:
