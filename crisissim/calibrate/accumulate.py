@@ -44,7 +44,7 @@ class KeyedCounts:
         sums = np.zeros((len(uniq), self.width))
         for j in range(self.width):
             sums[:, j] = np.bincount(inv, weights=values[:, j], minlength=len(uniq))
-        for k, row in zip(uniq.tolist(), sums):
+        for k, row in zip(uniq.tolist(), sums, strict=False):
             i = self.index.get(k)
             if i is None:
                 i = self.index[k] = len(self.index)

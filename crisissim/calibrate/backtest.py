@@ -170,7 +170,7 @@ def plot_png(bt: BackTest) -> bytes | None:
         return None
     hours = bt.start / 60.0
     fig, axes = plt.subplots(4, 1, figsize=(11, 10), sharex=True)
-    for ax, k in zip(axes, KPIS):
+    for ax, k in zip(axes, KPIS, strict=False):
         ax.fill_between(hours, bt.low[k], bt.high[k], step="post", alpha=0.3, label=f"simulated 95% band ({bt.reps} reps)")
         ax.step(hours, bt.observed[k], where="post", color="black", lw=1, label="observed")
         out = bt.counted(k) & ~bt.inside(k)

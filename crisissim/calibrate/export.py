@@ -38,7 +38,7 @@ def contact_table(result, scenario) -> pa.Table:
         raise ValueError("the run did not record contacts (Simulation(..., record_contacts=True))")
     n = len(recs)
     if n:
-        ctype, arrival, start, end, outcome, resolved, churned, repeat, customer, pool = zip(*recs)
+        ctype, arrival, start, end, outcome, resolved, churned, repeat, customer, pool = zip(*recs, strict=False)
     else:
         ctype = arrival = start = end = outcome = resolved = churned = repeat = customer = pool = ()
     arrival = np.asarray(arrival, dtype=float)
@@ -56,7 +56,7 @@ def contact_table(result, scenario) -> pa.Table:
     handle = np.where(served, end - start, np.nan)
     # churn belongs to the customer: every row of a churner carries when they left
     churn_time = {}
-    for cu, e in zip(customer[churned].tolist(), end[churned].tolist()):
+    for cu, e in zip(customer[churned].tolist(), end[churned].tolist(), strict=False):
         churn_time[cu] = e
     left = np.fromiter((cu in churn_time for cu in customer.tolist()), dtype=bool, count=n)
     left_at = np.fromiter((churn_time.get(cu, np.nan) for cu in customer.tolist()), dtype=float, count=n)

@@ -78,7 +78,7 @@ class Family:
         """The scenario's distribution mapping."""
         if self.name == "exponential":
             return {"dist": "exponential", "mean": theta[0]}
-        return {"dist": self.name, **dict(zip(self.params, theta))}
+        return {"dist": self.name, **dict(zip(self.params, theta, strict=False))}
 
 
 EXPONENTIAL = Family("exponential", ("mean",), stats.expon)

@@ -11,7 +11,7 @@ time-zone offset (``2024-03-04T08:30:00+08:00``); flags are ``1``/``0`` (``true`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 ANSWERED, ABANDONED, DEFLECTED, OPEN = 0, 1, 2, 3
 OUTCOMES = ("answered", "abandoned", "deflected", "open")
@@ -26,7 +26,7 @@ OUTCOME_WORDS = {
 }
 """Words read as each outcome (case-insensitive)."""
 
-EXPORT_EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
+EXPORT_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 """Scenario time 0 in an export: Monday 1 January 2024, 00:00 UTC."""
 
 DEFAULT_TYPE = "contacts"

@@ -14,8 +14,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from crisissim.calibrate import fit
-from crisissim.calibrate.accumulate import (C_ABANDONED, C_ANSWERED, C_DEFLECTED, C_DEFLECTED_FIRST, C_FIRST, C_HANDLE,
-                                            C_OFFERED, C_WAIT, C_WITHIN, MINUTES_PER_DAY, N_COUNTS, LogSummary)
+from crisissim.calibrate.accumulate import (
+    C_ABANDONED,
+    C_ANSWERED,
+    C_DEFLECTED,
+    C_DEFLECTED_FIRST,
+    C_FIRST,
+    C_HANDLE,
+    C_OFFERED,
+    C_WAIT,
+    C_WITHIN,
+    MINUTES_PER_DAY,
+    N_COUNTS,
+    LogSummary,
+)
 from crisissim.calibrate.logformat import ABANDONED, ANSWERED, DEFAULT_POOL
 from crisissim.calibrate.read import DataError, TableReader
 
@@ -367,7 +379,7 @@ def _pools(s: LogSummary, staffing, reader, type_ids, day0, n_iv, cells) -> tupl
     notes = []
     for p, rs in rows.items():
         rs.sort()
-        for (a, _, ra), (b, _, rb) in zip(rs, rs[1:]):
+        for (a, _, ra), (b, _, rb) in zip(rs, rs[1:], strict=False):
             if a == b:
                 raise DataError(reader.name, reader.line_of(max(ra, rb)), f"pool {p!r} has two rows for the same "
                                 f"interval start (expected one per interval; the other is line {reader.line_of(min(ra, rb))})")
@@ -379,7 +391,7 @@ def _pools(s: LogSummary, staffing, reader, type_ids, day0, n_iv, cells) -> tupl
         if np.any(np.abs(agents - np.round(agents)) > 1e-6):
             notes.append(f"pool {p}: fractional agents (averages) rounded to whole agents")
         shifts: list[tuple[float, float, int]] = []
-        for a, b, n in zip(starts, ends, np.round(agents).astype(int)):
+        for a, b, n in zip(starts, ends, np.round(agents).astype(int), strict=False):
             a, b = max(0.0, float(a)), min(end_min, float(b))
             if b <= a or n <= 0:
                 continue

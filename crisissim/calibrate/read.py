@@ -364,7 +364,7 @@ class TableReader:
                 x = self._clock_seconds(name, s, start) if self.columns[name].kind == "seconds" else None
                 if x is None:
                     i = _first_uncastable(s, pa.float64())
-                    raise self._fail(start, i, name, f"cannot read {_show(s[i].as_py())} (expected {_EXPECT[self.columns[name].kind]})")
+                    raise self._fail(start, i, name, f"cannot read {_show(s[i].as_py())} (expected {_EXPECT[self.columns[name].kind]})") from None
         x = np.asarray(x, dtype=np.float64)
         bad = ~np.isfinite(x) & ~np.isnan(x)
         if bad.any():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -58,14 +57,14 @@ def register(app: typer.Typer) -> None:
     def calibrate_cmd(
         contacts: Path = typer.Argument(..., help="Contact log (CSV, CSV.gz or Parquet); columns in scenarios/DATA.md.",
                                         show_default=False),
-        staffing: Optional[Path] = typer.Option(None, "--staffing", help="Agents on duty per interval and pool (CSV/Parquet)."),
-        churn: Optional[Path] = typer.Option(None, "--churn", help="Churn per customer (customer, churned[, churned_at])."),
+        staffing: Path | None = typer.Option(None, "--staffing", help="Agents on duty per interval and pool (CSV/Parquet)."),
+        churn: Path | None = typer.Option(None, "--churn", help="Churn per customer (customer, churned[, churned_at])."),
         interval: str = typer.Option("30m", "--interval", help="Interval of the profile and the back-test; divides a day."),
         out: Path = typer.Option(Path("calibrated.yaml"), "--out", help="Scenario YAML to write."),
-        mapping: Optional[str] = typer.Option(None, "--map", help="Your column names: arrival=CallStart,wait_seconds=QueueTime,…"),
-        tz: Optional[str] = typer.Option(None, "--tz", help="Read timestamps as wall-clock time in this zone (e.g. Asia/Shanghai)."),
-        time_format: Optional[str] = typer.Option(None, "--time-format", help="strptime format of non-ISO timestamps."),
-        title: Optional[str] = typer.Option(None, "--title", help="Title of the scenario."),
+        mapping: str | None = typer.Option(None, "--map", help="Your column names: arrival=CallStart,wait_seconds=QueueTime,…"),
+        tz: str | None = typer.Option(None, "--tz", help="Read timestamps as wall-clock time in this zone (e.g. Asia/Shanghai)."),
+        time_format: str | None = typer.Option(None, "--time-format", help="strptime format of non-ISO timestamps."),
+        title: str | None = typer.Option(None, "--title", help="Title of the scenario."),
         check: bool = typer.Option(False, "--check", help="Back-test: simulate the fit under the log's staffing."),
         reps: int = typer.Option(40, "--reps", min=2, max=100_000, help="Replications for --check."),
         seed: int = typer.Option(1, "--seed", min=0, help="Seed of the back-test replications."),
@@ -79,18 +78,18 @@ def register(app: typer.Typer) -> None:
         try:
             minutes = check_interval(parse_duration(interval), interval)
         except ValueError as e:
-            raise fail(f"--interval: {e}", 2)
+            raise fail(f"--interval: {e}", 2) from None
         try:
             cols = parse_mapping(mapping)
         except ValueError as e:
-            raise fail(f"--map: {e}", 2)
+            raise fail(f"--map: {e}", 2) from None
         if tz is not None:
             try:
                 import zoneinfo
 
                 zoneinfo.ZoneInfo(tz)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise fail(f"--tz: unknown time zone {tz!r} (expected an IANA name such as Europe/Berlin)", 2)
+                raise fail(f"--tz: unknown time zone {tz!r} (expected an IANA name such as Europe/Berlin)", 2) from None
         if check and staffing is None:
             raise fail("--check needs --staffing FILE: the back-test runs under the log's own staffing", 2)
         progress = _Progress("rows", quiet)
@@ -99,14 +98,14 @@ def register(app: typer.Typer) -> None:
                             time_format=time_format, progress=progress)
         except DataError as e:
             typer.echo(str(e), err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         finally:
             progress.close()
         text = scenario_yaml(cal, title)
         try:
             sc = load_scenario_text(text, str(out), out.parent)
         except ScenarioError as e:  # a bug: what we write must validate
-            raise fail(f"the fitted scenario does not validate: {e.problems[0]}", 1)
+            raise fail(f"the fitted scenario does not validate: {e.problems[0]}", 1) from None
         for ch in cal.channels.values():
             if ch.patience is None:
                 typer.echo(f"{contacts}: channel {ch.label!r}: {ch.note}", err=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -70,10 +69,10 @@ def register(app: typer.Typer) -> None:
         files: list[Path] = typer.Argument(..., help="Scenario YAML files, or names of bundled scenarios "
                                            "(crisissim list).", show_default=False),
         reps: int = typer.Option(30, "--reps", "-n", help="Paired replications per lesson."),
-        seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Seed of the replications (default: each scenario's)."),
-        workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Local worker processes (default: all cores)."),
-        scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on Dask: tcp://HOST:PORT, or 'local'."),
-        json_out: Optional[str] = typer.Option(None, "--json", help="Write the outcomes as JSON to PATH, or - for stdout."),
+        seed: int | None = typer.Option(None, "--seed", min=0, help="Seed of the replications (default: each scenario's)."),
+        workers: int | None = typer.Option(None, "--workers", "-j", help="Local worker processes (default: all cores)."),
+        scheduler: str | None = typer.Option(None, "--scheduler", help="Run on Dask: tcp://HOST:PORT, or 'local'."),
+        json_out: str | None = typer.Option(None, "--json", help="Write the outcomes as JSON to PATH, or - for stdout."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     ) -> None:
         """Check each scenario's lessons with paired replications; exit 1 if any fails.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -24,19 +23,19 @@ def _size(text: str) -> tuple[int, int]:
 def register(app: typer.Typer) -> None:
     @app.command("play")
     def play(
-        file: Optional[Path] = typer.Argument(None, help="Scenario YAML, or the name of a bundled one (default: choose "
+        file: Path | None = typer.Argument(None, help="Scenario YAML, or the name of a bundled one (default: choose "
                                               "a bundled one in the menu); with --resume, a save file.",
                                         show_default=False),
-        seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Random seed (default: the scenario's)."),
+        seed: int | None = typer.Option(None, "--seed", min=0, help="Random seed (default: the scenario's)."),
         speed: float = typer.Option(2.0, "--speed", help="Simulated minutes per real second at 1× (2×, 4× in the game)."),
-        save: Optional[Path] = typer.Option(None, "--save", help="Save file (default ~/.crisissim/saves/<id>-<seed>-<time>.json)."),
-        windowed: Optional[str] = typer.Option(None, "--windowed", help="Window size WxH (default 1280x720, resizable)."),
-        lang: Optional[str] = typer.Option(None, "--lang", help="Language of the game: en or zh (default: the scenario's "
+        save: Path | None = typer.Option(None, "--save", help="Save file (default ~/.crisissim/saves/<id>-<seed>-<time>.json)."),
+        windowed: str | None = typer.Option(None, "--windowed", help="Window size WxH (default 1280x720, resizable)."),
+        lang: str | None = typer.Option(None, "--lang", help="Language of the game: en or zh (default: the scenario's "
                                            "meta.language if it is one of them, else en; L switches in the game)."),
         resume: bool = typer.Option(False, "--resume", help="Go on with the last unfinished run saved in "
                                     "~/.crisissim/saves (or with the save FILE given), from where it was saved."),
         facilitator: bool = typer.Option(False, "--facilitator", help="Open the facilitator's panel (F9) when a run starts."),
-        debrief_reps: Optional[int] = typer.Option(None, "--debrief-reps", min=2, max=1000, help="Days the debrief re-runs "
+        debrief_reps: int | None = typer.Option(None, "--debrief-reps", min=2, max=1000, help="Days the debrief re-runs "
                                                    "each alternative on (default: the scenario's scoring.debrief_reps, 30)."),
     ) -> None:
         """Play a scenario: live dashboard, decision cards, debrief; the run is saved for replay."""
@@ -47,7 +46,7 @@ def register(app: typer.Typer) -> None:
         try:
             size = _size(windowed) if windowed is not None else (1280, 720)
         except ValueError as e:
-            raise fail(f"--windowed: {e}", 2)
+            raise fail(f"--windowed: {e}", 2) from None
         if lang is not None and lang not in ("en", "zh"):
             raise fail(f"--lang: expected en or zh, got {lang!r}", 2)
         if resume:
@@ -66,7 +65,7 @@ def register(app: typer.Typer) -> None:
                 sc = Session.check(file)
             except SaveError as e:
                 typer.echo(str(e).splitlines()[0], err=True)
-                raise typer.Exit(1)
+                raise typer.Exit(1) from None
             if lang is None and sc.meta.language in ("en", "zh"):
                 lang = sc.meta.language
         elif file is not None:
@@ -78,13 +77,13 @@ def register(app: typer.Typer) -> None:
                 sc = load_scenario(file)
             except ScenarioError as e:
                 typer.echo(str(e), err=True)
-                raise typer.Exit(1)
+                raise typer.Exit(1) from None
             if lang is None and sc.meta.language in ("en", "zh"):
                 lang = sc.meta.language
         try:
             load_pygame()
         except GameUnavailable as e:
-            raise fail(str(e), 1)
+            raise fail(str(e), 1) from None
         from crisissim.game.app import Options, run
 
         if resume:

@@ -6,7 +6,6 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -17,13 +16,13 @@ def register(app: typer.Typer) -> None:
     @app.command("report")
     def report(
         save: Path = typer.Argument(..., help="A save file written by crisissim play (or run --save).", show_default=False),
-        out: Optional[Path] = typer.Option(None, "--out", help="Folder for report.html, report.md and the charts "
+        out: Path | None = typer.Option(None, "--out", help="Folder for report.html, report.md and the charts "
                                            "(default: <save>-report beside the save)."),
-        lang: Optional[str] = typer.Option(None, "--lang", help="en or zh (default: the scenario's meta.language if "
+        lang: str | None = typer.Option(None, "--lang", help="en or zh (default: the scenario's meta.language if "
                                            "it is one of them, else en)."),
-        reps: Optional[int] = typer.Option(None, "--reps", min=2, max=1000, help="Days each alternative is re-run on "
+        reps: int | None = typer.Option(None, "--reps", min=2, max=1000, help="Days each alternative is re-run on "
                                            "(default: the scenario's scoring.debrief_reps, 30)."),
-        workers: Optional[int] = typer.Option(None, "--workers", min=1, max=512, help="Worker processes (default: all cores)."),
+        workers: int | None = typer.Option(None, "--workers", min=1, max=512, help="Worker processes (default: all cores)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress on stderr."),
     ) -> None:
         """Write the after-action report of a saved run: timeline, charts, each decision's effect
@@ -41,7 +40,7 @@ def register(app: typer.Typer) -> None:
             saved, sc, path, log = open_save(save)
         except SaveError as e:
             typer.echo(str(e).splitlines()[0], err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         target = out if out is not None else save.parent / f"{save.stem}-report"
         if target.exists() and not target.is_dir():
             raise fail(f"--out: {target} is a file (expected a folder)", 2)

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -75,19 +74,19 @@ def _policy_name(p) -> str:
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
-        file: Optional[Path] = typer.Argument(None, help="Scenario YAML, or the name of a bundled one (default: the "
+        file: Path | None = typer.Argument(None, help="Scenario YAML, or the name of a bundled one (default: the "
                                               "bundled default scenario).", show_default=False),
-        seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Random seed (default: the scenario's)."),
+        seed: int | None = typer.Option(None, "--seed", min=0, help="Random seed (default: the scenario's)."),
         policy: str = typer.Option("default", "--policy", help="default | first | random | scripted:FILE | FILE.yaml | module:function."),
-        json_out: Optional[str] = typer.Option(None, "--json", help="Write the full result as JSON to PATH, or - for stdout."),
-        timeline: Optional[Path] = typer.Option(None, "--timeline", help="Write the sampled time series as CSV."),
-        intervals: Optional[Path] = typer.Option(None, "--intervals", help="Write per-interval KPIs as CSV."),
-        save: Optional[Path] = typer.Option(None, "--save", help="Write a save file (scenario hash, seed, decisions) for replay."),
-        replay: Optional[Path] = typer.Option(None, "--replay", help="Reproduce a saved run exactly."),
-        compare: Optional[str] = typer.Option(None, "--compare", help="Comma-separated policies to run on the same seed for comparison."),
-        interval: Optional[str] = typer.Option(None, "--interval", help="KPI interval length, e.g. 15m (default: the scenario's meta.interval, 30m)."),
-        contacts: Optional[Path] = typer.Option(None, "--contacts", help="Write one row per contact, as a contact-centre export (CSV, or Parquet by extension; see scenarios/DATA.md)."),
-        staffing: Optional[Path] = typer.Option(None, "--staffing", help="Write agents on duty per interval and pool (CSV or Parquet)."),
+        json_out: str | None = typer.Option(None, "--json", help="Write the full result as JSON to PATH, or - for stdout."),
+        timeline: Path | None = typer.Option(None, "--timeline", help="Write the sampled time series as CSV."),
+        intervals: Path | None = typer.Option(None, "--intervals", help="Write per-interval KPIs as CSV."),
+        save: Path | None = typer.Option(None, "--save", help="Write a save file (scenario hash, seed, decisions) for replay."),
+        replay: Path | None = typer.Option(None, "--replay", help="Reproduce a saved run exactly."),
+        compare: str | None = typer.Option(None, "--compare", help="Comma-separated policies to run on the same seed for comparison."),
+        interval: str | None = typer.Option(None, "--interval", help="KPI interval length, e.g. 15m (default: the scenario's meta.interval, 30m)."),
+        contacts: Path | None = typer.Option(None, "--contacts", help="Write one row per contact, as a contact-centre export (CSV, or Parquet by extension; see scenarios/DATA.md)."),
+        staffing: Path | None = typer.Option(None, "--staffing", help="Write agents on duty per interval and pool (CSV or Parquet)."),
     ) -> None:
         """Run one replication headless and print a short summary."""
         from crisissim.engine import DecisionError, Simulation
@@ -101,7 +100,7 @@ def register(app: typer.Typer) -> None:
                 saved = read_save(replay)
             except SaveError as e:
                 typer.echo(str(e), err=True)
-                raise typer.Exit(1)
+                raise typer.Exit(1) from None
             if file is None and saved.scenario.path:
                 file = Path(saved.scenario.path)
                 if not file.is_absolute():
@@ -111,13 +110,13 @@ def register(app: typer.Typer) -> None:
             sc = load_scenario(path)
         except ScenarioError as e:
             typer.echo(str(e), err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         if saved is not None:
             try:
                 check_matches(saved, sc, replay)
             except SaveError as e:
                 typer.echo(str(e), err=True)
-                raise typer.Exit(1)
+                raise typer.Exit(1) from None
             if seed is not None and seed != saved.seed:
                 raise fail(f"--seed {seed} contradicts the save's seed {saved.seed} (omit --seed to replay)", 2)
             run_seed = saved.seed
@@ -128,7 +127,7 @@ def register(app: typer.Typer) -> None:
             try:
                 pol = resolve(policy, sc, run_seed)
             except PolicyError as e:
-                raise fail(str(e), 2)
+                raise fail(str(e), 2) from None
             pol_name, log = _policy_name(pol), None
         if interval is not None:
             from crisissim.scenario.units import parse_duration
@@ -138,20 +137,20 @@ def register(app: typer.Typer) -> None:
                 if minutes <= 0 or sc.meta.duration / minutes > 100_000:
                     raise ValueError(f"expected a duration between {sc.meta.duration / 100_000:g} and the run's length, got {interval!r}")
             except ValueError as e:
-                raise fail(f"--interval: {e}", 2)
+                raise fail(f"--interval: {e}", 2) from None
             sc = sc.model_copy(update={"meta": sc.meta.model_copy(update={"interval": minutes})})
         if contacts is not None or staffing is not None:
             try:
                 from crisissim.calibrate import export
             except ImportError:
-                raise fail("--contacts and --staffing need pyarrow (pip install 'crisissim[calibrate]')", 2)
+                raise fail("--contacts and --staffing need pyarrow (pip install 'crisissim[calibrate]')", 2) from None
         try:
             res = Simulation(sc, run_seed, pol, replay=log, record_contacts=contacts is not None).result()
         except PolicyError as e:
-            raise fail(str(e), 1)
+            raise fail(str(e), 1) from None
         except DecisionError as e:  # a save whose decisions do not fit the scenario
             typer.echo(f"{replay}: {e}", err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         d = res.to_dict()
         d["policy"] = pol_name
         text = json.dumps(d, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
@@ -164,7 +163,7 @@ def register(app: typer.Typer) -> None:
         if intervals is not None:
             iv = res.intervals
             cols = list(iv)
-            write_atomic(intervals, _csv(cols, zip(*(iv[c].tolist() for c in cols))))
+            write_atomic(intervals, _csv(cols, zip(*(iv[c].tolist() for c in cols), strict=False)))
         if contacts is not None:
             export.write_table(export.contact_table(res, sc), contacts)
         if staffing is not None:
@@ -182,11 +181,11 @@ def register(app: typer.Typer) -> None:
                 try:
                     other = resolve(spec, sc, run_seed)
                 except PolicyError as e:
-                    raise fail(str(e), 2)
+                    raise fail(str(e), 2) from None
                 try:
                     rows.append((spec, Simulation(sc, run_seed, other).result().to_dict()))
                 except PolicyError as e:
-                    raise fail(str(e), 1)
+                    raise fail(str(e), 1) from None
             typer.echo(comparison(rows), err=to_stdout)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,25 +14,25 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def study(
-    file: Optional[Path] = typer.Argument(None, help="Scenario YAML, or a study YAML (with scenario:, reps:, vary: …), "
+    file: Path | None = typer.Argument(None, help="Scenario YAML, or a study YAML (with scenario:, reps:, vary: …), "
                                           "or the name of a bundled one (default: the bundled default scenario)."),
-    reps: Optional[int] = typer.Option(None, "--reps", "-n", help="Replications per level (default 30)."),
-    vary: Optional[list[str]] = typer.Option(None, "--vary", help="PATH=a:b:step or PATH=a,b,c; repeat for a grid."),
-    policy: Optional[list[str]] = typer.Option(None, "--policy", help="Decision policy; repeat to compare."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Study seed (default: the scenario's)."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Local worker processes (default: all cores)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Run on Dask: tcp://HOST:PORT."),
-    dask: Optional[str] = typer.Option(None, "--dask", help="'local': run on a Dask LocalCluster."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output directory (default: study-<scenario id>)."),
+    reps: int | None = typer.Option(None, "--reps", "-n", help="Replications per level (default 30)."),
+    vary: list[str] | None = typer.Option(None, "--vary", help="PATH=a:b:step or PATH=a,b,c; repeat for a grid."),
+    policy: list[str] | None = typer.Option(None, "--policy", help="Decision policy; repeat to compare."),
+    seed: int | None = typer.Option(None, "--seed", help="Study seed (default: the scenario's)."),
+    workers: int | None = typer.Option(None, "--workers", "-j", help="Local worker processes (default: all cores)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Run on Dask: tcp://HOST:PORT."),
+    dask: str | None = typer.Option(None, "--dask", help="'local': run on a Dask LocalCluster."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output directory (default: study-<scenario id>)."),
     resume: bool = typer.Option(False, "--resume", help="Continue a stopped study in --out."),
-    loss_threshold: Optional[float] = typer.Option(None, "--loss-threshold", help="Report P(total loss > X)."),
-    precision: Optional[str] = typer.Option(None, "--precision", help="Add replications until every CI half-width < this share of its mean (e.g. 2%)."),
-    max_reps: Optional[int] = typer.Option(None, "--max-reps", help="Cap per level for --precision/--optimize (default 10 × reps)."),
+    loss_threshold: float | None = typer.Option(None, "--loss-threshold", help="Report P(total loss > X)."),
+    precision: str | None = typer.Option(None, "--precision", help="Add replications until every CI half-width < this share of its mean (e.g. 2%)."),
+    max_reps: int | None = typer.Option(None, "--max-reps", help="Cap per level for --precision/--optimize (default 10 × reps)."),
     optimize: bool = typer.Option(False, "--optimize", help="KN ranking and selection instead of the full grid."),
-    confidence: Optional[float] = typer.Option(None, "--confidence", help="--optimize: probability of correct selection (default 0.95)."),
-    delta: Optional[float] = typer.Option(None, "--delta", help="--optimize: indifference zone in money (default 1% of mean loss)."),
+    confidence: float | None = typer.Option(None, "--confidence", help="--optimize: probability of correct selection (default 0.95)."),
+    delta: float | None = typer.Option(None, "--delta", help="--optimize: indifference zone in money (default 1% of mean loss)."),
     independent: bool = typer.Option(False, "--independent", help="Independent seeds per level instead of common random numbers."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Replications per task (default: sized to the workers)."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Replications per task (default: sized to the workers)."),
     no_plots: bool = typer.Option(False, "--no-plots", help="Skip the PNG plots."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
 ) -> None:

@@ -111,7 +111,7 @@ class CustomerBase:
         # per contact type: cumulative probabilities of the segments and a stream, or None (one segment)
         self._tables: list[list[float] | None] = []
         self._streams: list = []
-        for name, ct in scenario.contact_types.items():
+        for name in scenario.contact_types:
             if not many:
                 self._tables.append(None)
                 self._streams.append(None)
@@ -140,7 +140,7 @@ class CustomerBase:
         table = self._tables[type_index]
         if table is None:
             return [1.0]
-        return [b - a for a, b in zip([0.0] + table[:-1], table)]
+        return [b - a for a, b in zip([0.0] + table[:-1], table, strict=False)]
 
     # --------------------------------------------------------------- bookings
     def lose(self, seg: int, n: int = 1, silent: bool = False) -> None:

@@ -12,11 +12,11 @@ exposures schedules nothing, so its runs are unchanged.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Callable, Mapping
 
-from crisissim.engine.exposure import Hold, IncidentClock, ExposureState
+from crisissim.engine.exposure import ExposureState, Hold, IncidentClock
 
 INF = math.inf
 TAIL_PART = "exposure_tail"

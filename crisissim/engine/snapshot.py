@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from crisissim.engine.alarm import AlarmView
-from crisissim.engine.incidents import ExposureView
 from crisissim.engine.contacts import WAITING
+from crisissim.engine.incidents import ExposureView
 
 
 @dataclass(frozen=True)

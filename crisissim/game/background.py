@@ -22,7 +22,7 @@ from crisissim.game.counterfactual import Debrief
 from crisissim.study.worker import Batch
 
 STATS_BUDGET = 0.003  # real seconds of statistics per frame
-_LIVE: "weakref.WeakSet[Workers]" = weakref.WeakSet()
+_LIVE: weakref.WeakSet[Workers] = weakref.WeakSet()
 
 
 def default_workers() -> int:

@@ -261,7 +261,7 @@ class Debrief:
     def take(self, batch: Batch) -> None:
         """Record a finished batch (a batch seen twice counts once)."""
         cols = self.values[batch.level]
-        for r, m in zip(batch.reps, batch.metrics):
+        for r, m in zip(batch.reps, batch.metrics, strict=False):
             if self.done[batch.level, r]:
                 continue
             for k, column in cols.items():
@@ -297,7 +297,7 @@ class Debrief:
     def _statistics(self) -> list[tuple[tuple[int, ...], object]]:
         """The pieces of work, each with the arms it needs: one paired comparison at a time."""
         todo = []
-        for row, arms in zip(self.rows, self._row_arms):
+        for row, arms in zip(self.rows, self._row_arms, strict=False):
             for alt, i in arms.items():
                 todo.append(((self.own, i), lambda row=row, alt=alt, i=i: self._effect(row, alt, i)))
         todo.append(((self.own, self.hands_off), self._vs_hands_off))
@@ -386,7 +386,7 @@ class Debrief:
         state["_todo"] = []
         return state
 
-    def run_inline(self) -> "Debrief":
+    def run_inline(self) -> Debrief:
         """Run every job here, one after the other (tests; ``crisissim report --workers 1``)."""
         from crisissim.game.background import run_days
 

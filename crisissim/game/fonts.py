@@ -187,7 +187,7 @@ def missing_glyphs(text: str, path: Path | None = None) -> set[str]:
     if face is None:
         face = _faces[path] = pygame.freetype.Font(str(path or font_path()), 16)
     chars = {c for c in text if not c.isspace()}
-    return {c for c, m in zip(sorted(chars), face.get_metrics("".join(sorted(chars)))) if m is None}
+    return {c for c, m in zip(sorted(chars), face.get_metrics("".join(sorted(chars))), strict=False) if m is None}
 
 
 _faces: dict = {}

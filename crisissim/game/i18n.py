@@ -9,7 +9,7 @@ have the same keys and the same placeholders (the tests check).
 from __future__ import annotations
 
 import string
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -20,7 +20,7 @@ LANGUAGES = ("en", "zh")
 LOCALES = Path(__file__).parent / "locales"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict[str, str]:
     """The catalogue of ``lang`` (``en`` or ``zh``)."""
     if lang not in LANGUAGES:

@@ -9,8 +9,8 @@ says is what the keys do. A test checks that no chord is bound twice in any scen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass

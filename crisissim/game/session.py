@@ -209,7 +209,7 @@ class Session:
         return open_save(save_path)[1]
 
     @classmethod
-    def resume(cls, save_path, minutes_per_second: float = 2.0, scenario=None) -> "Session":
+    def resume(cls, save_path, minutes_per_second: float = 2.0, scenario=None) -> Session:
         """The run saved at ``save_path``, rebuilt to the minute it was saved at and paused there.
 
         The scenario is read from the path the save names (relative to the save's folder if
@@ -225,7 +225,7 @@ class Session:
             s.saved = save_path
         return s
 
-    def rewound(self, index: int) -> "Session":
+    def rewound(self, index: int) -> Session:
         """A new branch of this run, rebuilt to the moment decision ``index`` was taken, without it
         and anything after; paused there, its card (if it was one) open again. Saved beside this run."""
         log = self.decisions

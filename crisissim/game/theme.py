@@ -80,7 +80,7 @@ CVD = {  # Machado, Oliveira & Fernandes (2009), severity 1.0, on linear RGB
 def simulate(rgb, kind: str) -> tuple[float, float, float]:
     """Linear RGB of ``rgb`` as seen with the colour-vision deficiency ``kind``."""
     lin = [_linear(v) for v in rgb[:3]]
-    return tuple(min(1.0, max(0.0, sum(m * x for m, x in zip(row, lin)))) for row in CVD[kind])
+    return tuple(min(1.0, max(0.0, sum(m * x for m, x in zip(row, lin, strict=False)))) for row in CVD[kind])
 
 
 def lab(linear_rgb) -> tuple[float, float, float]:
@@ -99,4 +99,4 @@ def lab(linear_rgb) -> tuple[float, float, float]:
 
 def delta_e(a, b) -> float:
     """CIE76 colour difference of two CIELAB colours."""
-    return sum((p - q) ** 2 for p, q in zip(a, b)) ** 0.5
+    return sum((p - q) ** 2 for p, q in zip(a, b, strict=False)) ** 0.5

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from crisissim.engine.crisis import entry_kind
 
-
 WHO = {"trainee": "who.trainee", "timeout": "who.timeout", "policy": "who.policy", "facilitator": "who.facilitator"}
 MARKS = {"discussion": "log.mark_discussion", "pause": "log.mark_pause", "resume": "log.mark_resume"}
 

@@ -50,14 +50,14 @@ class Arm:
         pk: Any = ("scripted", tuple(sorted(p.cards.items())), tuple(p.actions)) if isinstance(p, ScriptedPolicy) else p
         return (pk, tuple(sorted(self.force)), self.plan)
 
-    def forcing(self, card: str, option: str, label: str) -> "Arm":
+    def forcing(self, card: str, option: str, label: str) -> Arm:
         """This arm with ``card`` answered by ``option``."""
         force = dict(self.force)
         force[card] = option
         return Arm(label, self.policy, tuple(sorted(force.items())), self.plan)
 
     @classmethod
-    def from_log(cls, decisions: list[dict], events: list[dict], label: str = "played") -> "Arm":
+    def from_log(cls, decisions: list[dict], events: list[dict], label: str = "played") -> Arm:
         """The choices of a played run (its ``decisions`` and ``events``), replayed by time."""
         plan, _ = plan_of(decisions, events)
         return cls(label, plan=tuple(plan))

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -66,7 +66,7 @@ class _Plan:
         return i
 
     def replicates(self) -> list[Replicate]:
-        return [Replicate(a, tuple(sorted(c)), tuple(sorted(g))) for a, c, g in zip(self.arms, self.cards, self.given)]
+        return [Replicate(a, tuple(sorted(c)), tuple(sorted(g))) for a, c, g in zip(self.arms, self.cards, self.given, strict=False)]
 
 
 def scenario_of(scenario: Scenario | str | Path, base_dir: str | Path | None) -> tuple[Scenario, Path | None]:
@@ -178,7 +178,7 @@ def run_arms(scenario: Scenario, replicates: Sequence[Replicate], reps: int, see
         progress.set_total(total)
         for batch in executor.run(tasks):
             new = 0
-            for r, m in zip(batch.reps, batch.metrics):
+            for r, m in zip(batch.reps, batch.metrics, strict=False):
                 if done[batch.level, r]:
                     continue  # a batch run twice after a worker died
                 done[batch.level, r] = True
@@ -219,7 +219,7 @@ def evaluate_lessons(scenario: Scenario | str | Path, reps: int = 30, seed: int 
     if not pairs:
         return []
     keys: list[set[str]] = [set() for _ in plan.arms]
-    for lesson, (ia, ib, _, _) in zip(sc.lessons, pairs):
+    for lesson, (ia, ib, _, _) in zip(sc.lessons, pairs, strict=False):
         for i in (ia, ib):
             keys[i] |= {lesson.metric} | ({SHOWN + lesson.card} if lesson.card else set())
         if lesson.given:
@@ -227,7 +227,7 @@ def evaluate_lessons(scenario: Scenario | str | Path, reps: int = 30, seed: int 
     runs = run_arms(sc, plan.replicates(), reps, seed, keys, workers=workers, scheduler=scheduler,
                     executor=executor, quiet=quiet)
     out = []
-    for lesson, (ia, ib, la, lb) in zip(sc.lessons, pairs):
+    for lesson, (ia, ib, la, lb) in zip(sc.lessons, pairs, strict=False):
         keep = np.ones(reps, dtype=bool)
         if lesson.card:
             keep &= (runs[ia][SHOWN + lesson.card] > 0) & (runs[ib][SHOWN + lesson.card] > 0)

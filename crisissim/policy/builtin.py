@@ -10,7 +10,6 @@ derived from the run seed), ``scripted`` (a YAML file, see
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-
 from pathlib import Path
 
 

@@ -57,7 +57,7 @@ class CallablePolicy:
             self.scheduled_actions = fn.scheduled_actions
 
     @classmethod
-    def wrap(cls, fn, scenario=None, seed: int = 0, name: str | None = None) -> "CallablePolicy":
+    def wrap(cls, fn, scenario=None, seed: int = 0, name: str | None = None) -> CallablePolicy:
         own = getattr(fn, "name", None)
         if not isinstance(own, str) or not own:
             own = name or getattr(fn, "__qualname__", None) or type(fn).__qualname__

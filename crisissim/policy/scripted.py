@@ -85,7 +85,6 @@ class _Checker:
         return node.value
 
     def check(self, root) -> tuple[dict[str, str], list[tuple[float, str]]]:
-        sc = self.scenario
         cards: dict[str, str] = {}
         actions: list[tuple[float, str, yaml.Node, int]] = []
         pairs = self.mapping(root, "")

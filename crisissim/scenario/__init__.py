@@ -14,9 +14,9 @@ from pydantic import ValidationError
 
 from crisissim.paths import data_dir
 from crisissim.scenario.checks import Known, check_scenario
-from crisissim.scenario.prune import prune_to_valid
 from crisissim.scenario.errors import Problem, ScenarioError, validation_problems
 from crisissim.scenario.include import load_tree, load_tree_text
+from crisissim.scenario.prune import prune_to_valid
 from crisissim.scenario.schema import Scenario
 from crisissim.scenario.yamlio import Node, to_plain
 

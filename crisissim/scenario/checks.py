@@ -17,7 +17,6 @@ from crisissim.scenario.errors import Problem, _locate, format_path
 from crisissim.scenario.schema import Scenario
 from crisissim.scenario.yamlio import Node
 
-
 _SHARE_TOLERANCE = 1e-6  # segment shares must add up to 1 within this
 
 

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from crisissim.scenario.units import parse_duration
 
@@ -86,7 +87,7 @@ class Names:
     incidents: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, sc) -> "Names":
+    def of(cls, sc) -> Names:
         """The names of a validated scenario."""
         return cls(
             frozenset(sc.contact_types),

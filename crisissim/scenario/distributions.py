@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -57,7 +57,7 @@ class Exponential(_Dist):
     """Events per minute (1 / mean)."""
 
     @model_validator(mode="after")
-    def _check(self) -> "Exponential":
+    def _check(self) -> Exponential:
         _one_of(self, [("mean_",), ("scale",), ("rate",)])
         m = self._m
         if not m > 0:
@@ -99,7 +99,7 @@ class LogNormal(_Dist):
     """Standard deviation of log(minutes)."""
 
     @model_validator(mode="after")
-    def _check(self) -> "LogNormal":
+    def _check(self) -> LogNormal:
         _one_of(self, [("mean_", "cv"), ("mu", "sigma")])
         if self.mean_ is not None and not self.mean_ > 0:
             raise ValueError("the mean must be > 0")
@@ -144,7 +144,7 @@ class Gamma(_Dist):
     """Coefficient of variation."""
 
     @model_validator(mode="after")
-    def _check(self) -> "Gamma":
+    def _check(self) -> Gamma:
         _one_of(self, [("shape", "scale"), ("mean_", "cv")])
         k, th = self._params
         if not (k > 0 and th > 0):
@@ -186,7 +186,7 @@ class Weibull(_Dist):
     """Scale λ in minutes (the 63rd percentile)."""
 
     @model_validator(mode="after")
-    def _check(self) -> "Weibull":
+    def _check(self) -> Weibull:
         if not self.scale > 0:
             raise ValueError("scale must be > 0")
         return self
@@ -215,7 +215,7 @@ class Uniform(_Dist):
     """Largest value (minutes)."""
 
     @model_validator(mode="after")
-    def _check(self) -> "Uniform":
+    def _check(self) -> Uniform:
         if self.high < self.low:
             raise ValueError("high must be >= low")
         return self
@@ -264,7 +264,7 @@ class Empirical(_Dist):
     """Relative weights, one per value."""
 
     @model_validator(mode="after")
-    def _check(self) -> "Empirical":
+    def _check(self) -> Empirical:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
                 raise ValueError(
@@ -299,7 +299,7 @@ class Empirical(_Dist):
 
 
 Distribution = Annotated[
-    Union[Exponential, LogNormal, Gamma, Weibull, Uniform, Fixed, Empirical],
+    Exponential | LogNormal | Gamma | Weibull | Uniform | Fixed | Empirical,
     Field(discriminator="dist"),
 ]
 """A time distribution in minutes, chosen by its ``dist`` key."""

@@ -16,12 +16,12 @@ from typing import Any, get_args
 from pydantic import BaseModel
 
 from crisissim.scenario import condition, units
-from crisissim.scenario.text import CLOCK_PATTERN
 from crisissim.scenario.distributions import Distribution
 from crisissim.scenario.effects import EFFECT_MODELS
 from crisissim.scenario.errors import _members
 from crisissim.scenario.jsonschema import SCHEMA_FILE, scenario_json_schema
 from crisissim.scenario.schema import Scenario
+from crisissim.scenario.text import CLOCK_PATTERN
 
 DIST_EXAMPLES = {
     "exponential": "{dist: exponential, mean: 2m}",

@@ -108,7 +108,7 @@ class Lesson(BaseModel):
     per branch (``given: X`` and ``given: not (X)``)."""
 
     @model_validator(mode="after")
-    def _check(self) -> "Lesson":
+    def _check(self) -> Lesson:
         if self.policy is not None:
             extra = [f for f in ("card", "option", "others") if getattr(self, f) is not None]
             if extra:

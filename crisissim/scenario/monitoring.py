@@ -50,7 +50,7 @@ class Monitoring(BaseModel):
     default 90d: a planner tolerates a needless check once a quarter per contact type."""
 
     @model_validator(mode="after")
-    def _check(self) -> "Monitoring":
+    def _check(self) -> Monitoring:
         if self.false_alarm_every < 2 * self.interval:
             raise ValueError("false_alarm_every must be at least twice the interval")
         return self

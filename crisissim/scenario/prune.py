@@ -11,7 +11,8 @@ patience still exists for the contact types that name it).
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import ValidationError
 

@@ -8,25 +8,25 @@ Time is in minutes (YAML durations accepted), money in ``meta.currency``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from crisissim.scenario.customers import Churn, Customers, Recovery
 from crisissim.scenario.distributions import Distribution
 from crisissim.scenario.effects import Effect, Money, Share
-from crisissim.scenario.feed import FeedTemplates
-from crisissim.scenario.text import LocalText, TimeOfDay
 from crisissim.scenario.exposures import Exposure
-from crisissim.scenario.monitoring import Monitoring
+from crisissim.scenario.feed import FeedTemplates
 from crisissim.scenario.lessons import Lesson, PolicySpec
+from crisissim.scenario.monitoring import Monitoring
+from crisissim.scenario.text import LocalText, TimeOfDay
 from crisissim.scenario.units import Duration
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False, le=1e12)]
 Coef = Annotated[float, Field(ge=-100, le=100, allow_inf_nan=False)]
 TimeOrRandom = Annotated[
-    Union[Annotated[Duration, Tag("time")], Annotated[Distribution, Tag("random")]],
+    Annotated[Duration, Tag("time")] | Annotated[Distribution, Tag("random")],
     Discriminator(lambda v: "random" if isinstance(v, dict) or hasattr(v, "sample") else "time"),
 ]
 """A time, or a distribution of times (a mapping with ``dist``) drawn once per run."""
@@ -66,7 +66,7 @@ class Meta(Part):
     """Spacing of the time series samples (queues, reputation, losses)."""
 
     @model_validator(mode="after")
-    def _check(self) -> "Meta":
+    def _check(self) -> Meta:
         if self.warmup >= self.duration:
             raise ValueError("warmup must be shorter than duration")
         if self.duration / self.sample_every > 1_000_000:
@@ -94,7 +94,7 @@ class Channel(Part):
     """Social only: the excitation of a post halves over this time (Hawkes β = ln 2 / half-life)."""
 
     @model_validator(mode="after")
-    def _check(self) -> "Channel":
+    def _check(self) -> Channel:
         if self.kind != "sync" and self.patience is not None:
             raise ValueError(f"patience applies to sync channels only (this channel is {self.kind})")
         return self
@@ -162,7 +162,7 @@ class Shift(Part):
     """Agents on this shift."""
 
     @model_validator(mode="after")
-    def _check(self) -> "Shift":
+    def _check(self) -> Shift:
         if self.end <= self.start:
             raise ValueError("end must be after start")
         return self
@@ -189,7 +189,7 @@ class Pool(Part):
     """Share of paid time not available for contacts (breaks, training, sickness)."""
 
     @model_validator(mode="after")
-    def _check(self) -> "Pool":
+    def _check(self) -> Pool:
         if (self.size is None) == (self.shifts is None):
             raise ValueError("give exactly one of size or shifts")
         return self
@@ -286,7 +286,7 @@ class Inject(Part):
     """What happens when it fires."""
 
     @model_validator(mode="after")
-    def _check(self) -> "Inject":
+    def _check(self) -> Inject:
         if self.at is not None and self.when is not None:
             raise ValueError("give at most one of at or when")
         return self
@@ -334,7 +334,7 @@ class DecisionCard(Part):
     """Two to five options."""
 
     @model_validator(mode="after")
-    def _check(self) -> "DecisionCard":
+    def _check(self) -> DecisionCard:
         if (self.at is None) == (self.when is None):
             raise ValueError("give exactly one of at or when")
         return self

@@ -14,7 +14,7 @@ that also knows its translations (:meth:`Text.get`).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -108,10 +108,7 @@ def _dump(value: Any):
 def LocalText(max_length: int):  # noqa: N802 - used like a type: ``title: LocalText(200)``
     """A text field: a string of at most ``max_length`` characters or one per language."""
     return Annotated[
-        Union[
-            Annotated[Annotated[str, Field(max_length=max_length)], Tag("string")],
-            Annotated[Translations, Tag("translations")],
-        ],
+        Annotated[Annotated[str, Field(max_length=max_length)], Tag("string")] | Annotated[Translations, Tag("translations")],
         Discriminator(_branch),
         AfterValidator(_to_text(max_length)),
         PlainSerializer(_dump),

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from crisissim.study.grid import StudyError
 from crisissim.study.worker import Batch, Task, run_batch

@@ -154,7 +154,7 @@ def resolve(data: dict[str, Any], path: str) -> tuple[Any, str | int]:
             return node, key
         node = node[key]
         where = ".".join(parts[: i + 1])
-    raise StudyError(f"--vary: empty path")  # pragma: no cover - split never yields nothing
+    raise StudyError("--vary: empty path")  # pragma: no cover - split never yields nothing
 
 
 def apply(base: dict[str, Any], values: dict[str, float | int]) -> dict[str, Any]:
@@ -197,7 +197,7 @@ def build_levels(scenario: Scenario, vary: list[Vary], policies: list[str | None
         resolve(base, v.path)
     levels = []
     for combo in itertools.product(*(v.values for v in vary)):
-        values = {v.path: x for v, x in zip(vary, combo)}
+        values = {v.path: x for v, x in zip(vary, combo, strict=False)}
         data = apply(base, values)
         for policy in policies or [None]:
             levels.append(Level(len(levels), values, policy, data))

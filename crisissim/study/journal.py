@@ -40,7 +40,7 @@ class Journal:
         self._fh = open(path, "ab")
 
     @classmethod
-    def open(cls, out: Path, params: dict[str, Any], resume: bool) -> tuple["Journal", list[Batch]]:
+    def open(cls, out: Path, params: dict[str, Any], resume: bool) -> tuple[Journal, list[Batch]]:
         out.mkdir(parents=True, exist_ok=True)
         path = out / NAME
         fp = fingerprint(params)

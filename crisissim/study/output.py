@@ -49,7 +49,7 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
     return buf.getvalue()
 
 
-def summary_csv(result: "StudyResult") -> str:
+def summary_csv(result: StudyResult) -> str:
     """One row per level (sorted by level): varied values, policy, n, mean/sd/CI of each
     metric, P(loss > threshold), difference to the best level with CI, P(best), Erlang C."""
     paths = [v.path for v in result.vary]
@@ -74,7 +74,7 @@ def summary_csv(result: "StudyResult") -> str:
     return _csv(header, rows)
 
 
-def intervals_csv(result: "StudyResult") -> str:
+def intervals_csv(result: StudyResult) -> str:
     """Per level and interval: mean and CI of each interval KPI over replications."""
     if not result.intervals:
         return "level,start\n"
@@ -104,7 +104,7 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def summary_json(result: "StudyResult") -> str:
+def summary_json(result: StudyResult) -> str:
     """Parameters (scenario omitted), levels' summaries and the recommendation as JSON."""
     params = {k: v for k, v in result.params.items() if k != "scenario"}
     params["scenario_id"] = result.params["scenario"]["meta"]["id"]
@@ -113,7 +113,7 @@ def summary_json(result: "StudyResult") -> str:
     return json.dumps(_clean(doc), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def write_replications(result: "StudyResult", out: Path) -> Path:
+def write_replications(result: StudyResult, out: Path) -> Path:
     """``replications.parquet`` with pyarrow, else ``replications.csv``."""
     cols = result.replications
     try:
@@ -135,7 +135,7 @@ def write_replications(result: "StudyResult", out: Path) -> Path:
     return write_atomic(out / "replications.parquet", sink.getvalue().to_pybytes())
 
 
-def write_all(result: "StudyResult", out: Path, plots: bool = True) -> list[Path]:
+def write_all(result: StudyResult, out: Path, plots: bool = True) -> list[Path]:
     """Write every result file into ``out``; returns their paths."""
     from crisissim.study.plots import write_plots
     from crisissim.study.report import report_md

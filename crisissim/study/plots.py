@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 PARTS = tuple(f"loss_{part}" for part in LOSS_PARTS)
 
 
-def _series(result: "StudyResult") -> tuple[str, list[tuple[str, list[float], list[dict[str, Any]]]]]:
+def _series(result: StudyResult) -> tuple[str, list[tuple[str, list[float], list[dict[str, Any]]]]]:
     rows = sorted(result.summary, key=lambda r: r["level"])
     if len(result.vary) == 1:
         path = result.vary[0].path
@@ -38,7 +38,7 @@ def _save(fig, path: Path) -> Path:
     return write_atomic(path, buf.getvalue())
 
 
-def write_plots(result: "StudyResult", out: Path) -> tuple[list[Path], str | None]:
+def write_plots(result: StudyResult, out: Path) -> tuple[list[Path], str | None]:
     """Write the plots; returns their paths and a note (why plots were skipped), if any."""
     try:
         import matplotlib
@@ -72,7 +72,7 @@ def write_plots(result: "StudyResult", out: Path) -> tuple[list[Path], str | Non
         vals = [r["metrics"].get(part, {}).get("mean") or 0.0 for r in rows]
         if any(vals):
             ax.bar(labels, vals, bottom=bottom, label=part.removeprefix("loss_"))
-            bottom = [b + v for b, v in zip(bottom, vals)]
+            bottom = [b + v for b, v in zip(bottom, vals, strict=False)]
     ax.set(xlabel=xlabel, ylabel="mean loss", title="Loss parts" + (f" (policy {name})" if name else ""))
     ax.legend(fontsize=8)
     files.append(_save(fig, out / "loss_parts.png"))

@@ -19,7 +19,7 @@ def _pct(x: Any) -> str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
 
 
-def recommendation_lines(result: "StudyResult", currency: str = "") -> list[str]:
+def recommendation_lines(result: StudyResult, currency: str = "") -> list[str]:
     """The recommendation as short sentences (used by the report and the CLI)."""
     rec = result.recommendation
     cur = f" {currency}" if currency else ""
@@ -55,7 +55,7 @@ def recommendation_lines(result: "StudyResult", currency: str = "") -> list[str]
     return lines
 
 
-def _edge_notes(result: "StudyResult", best: int) -> list[str]:
+def _edge_notes(result: StudyResult, best: int) -> list[str]:
     """Warn when the cost-optimal value of a varied field is the smallest or largest tried."""
     level = next((lv for lv in result.levels if lv.index == best), None)
     notes = []
@@ -81,7 +81,7 @@ def _signed_pct(x: Any) -> str:
     return f"{100 * x:+.1f} pts"
 
 
-def report_md(result: "StudyResult", plots: list[str], note: str | None) -> str:
+def report_md(result: StudyResult, plots: list[str], note: str | None) -> str:
     """The Markdown report: parameters, the per-level table, recommendation, plots."""
     p = result.params
     sc = p["scenario"]
@@ -102,7 +102,7 @@ def report_md(result: "StudyResult", plots: list[str], note: str | None) -> str:
     out += ["## Levels", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in sorted(result.summary, key=lambda r: r["level"]):
         m = r["metrics"]
-        g = lambda k: m.get(k, {}).get("mean")  # noqa: E731
+        g = lambda k, m=m: m.get(k, {}).get("mean")  # noqa: E731
         tl = m["total_loss"]
         hw = (tl["ci_high"] - tl["ci_low"]) / 2 if tl["ci_high"] is not None else math.nan
         d = r["diff_to_best"]

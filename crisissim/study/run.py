@@ -9,9 +9,10 @@ the worker count, the backend, or on a study being interrupted and resumed from 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -81,7 +82,7 @@ class _Runner:
     def add(self, batch: Batch) -> int:
         """Store a batch; replications already held are ignored. Returns how many were new."""
         new = 0
-        for rep, seed, m, iv in zip(batch.reps, batch.seeds, batch.metrics, batch.intervals):
+        for rep, seed, m, iv in zip(batch.reps, batch.seeds, batch.metrics, batch.intervals, strict=False):
             key = (batch.level, rep)
             if key in self.metrics or batch.level not in self.levels:
                 continue

@@ -8,8 +8,9 @@ with its own seed. Results are plain lists and dicts so they pickle and journal 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from crisissim.scenario.schema import Scenario
 

@@ -8,7 +8,7 @@ from crisissim.game import theme
 from crisissim.game.fmt import TimeOfDay, duration_text, money
 from crisissim.game.keys import Binding
 from crisissim.game.stack import Scene
-from crisissim.game.widgets import Button, Grid, paragraph, panel, text
+from crisissim.game.widgets import Button, Grid, panel, paragraph, text
 
 
 def stakes(sc, w) -> list[str]:

@@ -210,7 +210,7 @@ class CardScene(Scene):
         out["count_y"] = y
         y += lh[15] + sp(16)
         rows = []
-        for i in range(n):
+        for _ in range(n):
             rows.append(pygame.Rect(x, y, inner, row_h))
             y += row_h + gap
         out["rows"] = rows
@@ -236,7 +236,7 @@ class CardScene(Scene):
             if rect.collidepoint(event.pos):
                 self.card_id = card.id
                 return
-        for rect, option in zip(lay["rows"], self.options()):
+        for rect, option in zip(lay["rows"], self.options(), strict=False):
             if rect.collidepoint(event.pos):
                 self.choose(option.id)
                 return
@@ -311,7 +311,7 @@ class CardScene(Scene):
              width=x + iw - r.right - g16)
         bar(surface, (x, y + f.get(15).get_linesize() + 4, iw, 8), share, theme.state_colour(st))
         cur = s.scenario.meta.currency
-        for i, (rect, option) in enumerate(zip(lay["rows"], self.options())):
+        for i, (rect, option) in enumerate(zip(lay["rows"], self.options(), strict=False)):
             self._option(surface, rect, LETTERS[i], option, cur, snap.time, lay["compact"])
         text(surface, f, w("card.hint", last=LETTERS[len(self.spec.options) - 1]), (box.centerx, box.bottom - lay["gap"]), 13,
              theme.FAINT, "midbottom", width=iw)

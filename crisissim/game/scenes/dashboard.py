@@ -85,7 +85,7 @@ class DashboardScene(Scene):
             self.events.append(e)
             w = self.app.words
             label = self.sc.contact_types[name].label or name
-            self.say(lambda label=label, a=a: w("toast.alarm", type=w.of(label), ratio=ratio_text(a)))
+            self.say(lambda label=label, a=a, w=w: w("toast.alarm", type=w.of(label), ratio=ratio_text(a)))
         self._alarms = raised
         self.feed.take_posts(snap.recent_posts)
         self.feed.take_replies(snap.time, self.clock.stats)

@@ -19,7 +19,7 @@ from crisissim.game.counterfactual import Debrief
 from crisissim.game.keys import Binding
 from crisissim.game.stack import Scene
 from crisissim.game.telling import effect_lines, grade_lines, hands_off_line, lesson_lines, row_head, verdicts
-from crisissim.game.widgets import Button, Grid, bar, line_count, paragraph, panel, state_tag, text
+from crisissim.game.widgets import Button, Grid, bar, line_count, panel, paragraph, state_tag, text
 
 
 def report_dir(save_path: Path) -> Path:

@@ -112,7 +112,7 @@ def top_buttons(dash) -> list[Button]:
     widths = [f.get(15).size(f"[{k}] {label}")[0] + 20 for _, label, k, _ in specs]
     x = g.w - max(6, g.x(12)) - sum(widths) - 6 * (len(widths) - 1)
     out = []
-    for (action, label, key, sel), bw in zip(specs, widths):
+    for (action, label, key, sel), bw in zip(specs, widths, strict=False):
         out.append(Button((x, y, bw, bh), label, key, selected=sel, action=action))
         x += bw + 6
     return out
@@ -369,7 +369,7 @@ def _reputation(dash, surface, s, rect) -> None:
     chart = pygame.Rect(inner.x, top, inner.width, inner.bottom - top)
     if chart.height < 30:
         return
-    pts = list(zip(hist.times, hist.reputation))
+    pts = list(zip(hist.times, hist.reputation, strict=False))
     vals = hist.reputation or [r]
     lo = max(0.0, min(min(vals), floor, base) - 4)
     hi = min(100.0, max(max(vals), floor, base) + 4)
@@ -413,7 +413,7 @@ def _loss(dash, surface, s, rect) -> None:
     chart = pygame.Rect(inner.x, y, inner.width, room - shown * (lh + 1) - (6 if shown else 0))
     if chart.height >= 30:
         hist = dash.clock.history
-        pts = list(zip(hist.times, hist.loss))
+        pts = list(zip(hist.times, hist.loss, strict=False))
         top_v = max([budget or 0.0] + hist.loss + [s.total_loss]) * 1.08 or 1.0
         ticks = dash.time_of_day.hour_ticks(0.0, s.duration, max(2, chart.width // 70))
         guides = [(budget, theme.BAD, w("loss.budget_line", v=money(budget, cur)))] if budget else []

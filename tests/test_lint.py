@@ -1,0 +1,20 @@
+"""The package stays lint-clean: ``ruff check crisissim`` with the rules in pyproject.toml finds
+nothing. (.ci/run also runs ruff and mypy on their own, so a violation shows there by name.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_ruff_finds_nothing_in_the_package():
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "crisissim"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_package_says_it_is_typed():
+    assert (ROOT / "crisissim" / "py.typed").is_file()
