@@ -12,6 +12,7 @@ from crisissim.commands.new import starter_text
 from crisissim.paths import bundled_scenarios, bundled_studies, data_dir, find_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = ["coffee-tutorial", "default", "product-recall", "viral-rumour"]
 
 
 def test_one_copy_package_data_linked_from_the_top_level_folders():
@@ -19,7 +20,7 @@ def test_one_copy_package_data_linked_from_the_top_level_folders():
     assert data_dir("scenarios") == pkg / "scenarios" and data_dir("assets") == pkg / "assets"
     assert (pkg / "scenarios").is_symlink() and (pkg / "scenarios").resolve() == (ROOT / "scenarios").resolve()
     assert (pkg / "assets").is_symlink() and (pkg / "assets").resolve() == (ROOT / "assets").resolve()
-    assert list(bundled_scenarios()) == ["default", "product-recall", "viral-rumour"]
+    assert list(bundled_scenarios()) == BUNDLED
     assert "default-staffing" in bundled_studies()
 
 
@@ -37,10 +38,13 @@ def test_list_shows_the_bundled_scenarios_and_studies(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Bundled scenarios (crisissim run|play|study|validate|lessons NAME):"
-    assert out[1].startswith("  default           Delivery breakdown on sale day (10h, ")
-    assert out[2].startswith("  product-recall    Kettle recall (12h, ")
-    assert out[4] == "Bundled studies (crisissim study NAME):"
-    assert out[5].startswith("  default-staffing  scenario default.yaml, varies pools.agents.shifts.0.size")
+    rows = out[1:1 + len(BUNDLED)]
+    assert [row.split()[0] for row in rows] == BUNDLED
+    assert rows[0].startswith("  coffee-tutorial   Tutorial: the wrong latte (1h30m, 3 decision cards, ")
+    assert rows[1].startswith("  default           Delivery breakdown on sale day (10h, ")
+    assert rows[2].startswith("  product-recall    Kettle recall (12h, ")
+    assert out[1 + len(BUNDLED)] == "Bundled studies (crisissim study NAME):"
+    assert out[2 + len(BUNDLED)].startswith("  default-staffing  scenario default.yaml, varies pools.agents.shifts.0.size")
     assert out[-1] == f"Files: {data_dir('scenarios')}"
 
 
@@ -63,13 +67,13 @@ def test_a_missing_scenario_names_the_bundled_ones(tmp_path, monkeypatch, capsys
     monkeypatch.chdir(tmp_path)
     assert main(["run", "product-recal"]) == 1
     assert capsys.readouterr().err == (
-        "product-recal:1:1: no such file (bundled: default, product-recall, viral-rumour; see crisissim list)\n")
+        f"product-recal:1:1: no such file (bundled: {', '.join(BUNDLED)}; see crisissim list)\n")
     assert main(["validate", "scenarios/product-recall.yaml"]) == 1
     assert capsys.readouterr().err == (
         "scenarios/product-recall.yaml:1:1: no such file (the bundled one is named product-recall; "
         "see crisissim list)\n")
     assert main(["study", "nosuch", "--quiet"]) == 1
-    assert capsys.readouterr().err == ("nosuch:1:1: no such file (bundled: default, product-recall, viral-rumour, "
+    assert capsys.readouterr().err == (f"nosuch:1:1: no such file (bundled: {', '.join(BUNDLED)}, "
                                        "default-staffing; see crisissim list)\n")
     assert main(["lessons", "sub/dir.yaml"]) == 1
     assert capsys.readouterr().err == "sub/dir.yaml:1:1: no such file\n"

@@ -45,6 +45,7 @@ RECALIBRATION = ("product-recall: 'Replacement kettle plus 200 CNY (350 CNY each
 
 
 @pytest.mark.parametrize("name", [
+    "coffee-tutorial",
     "default",
     pytest.param("product-recall", marks=pytest.mark.xfail(reason=RECALIBRATION, strict=True)),
     "viral-rumour",
