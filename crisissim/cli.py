@@ -55,6 +55,8 @@ USAGE_ERROR = 2  # click's exit code for a usage error (bad option, missing argu
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 bad input or failure, 2 usage error)."""
+    from crisissim.fileio import OutputError
+
     args = sys.argv[1:] if argv is None else list(argv)
     if not args:
         args = ["--help"]  # the root shows its help when called bare (no_args_is_help)
@@ -75,10 +77,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"crisissim: error: {e.format_message()}", file=sys.stderr)
         return code
     except KeyboardInterrupt:
-        print("crisissim: interrupted", file=sys.stderr)
+        _interrupted(argv)
         return 130
+    except OutputError as e:  # an output file that cannot be written (full disk, a folder, a FIFO…)
+        print(f"crisissim: error: {e}", file=sys.stderr)
+        return 1
     # without standalone mode, click returns the code of a `typer.Exit` raised in a command
-    return rc if isinstance(rc, int) and not isinstance(rc, bool) else 0
+    rc = rc if isinstance(rc, int) and not isinstance(rc, bool) else 0
+    if rc == 130:  # typer turns Ctrl-C into Exit(130): say so once, unless the command did
+        from crisissim.commands import _common
+
+        if not _common.INTERRUPT_REPORTED:
+            _interrupted(argv)
+    return rc
+
+
+def _interrupted(argv: list[str] | None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    cmd = f"crisissim {args[0]}" if args and not args[0].startswith("-") else "crisissim"
+    print(f"{cmd}: interrupted", file=sys.stderr)
 
 
 def run() -> None:  # console script

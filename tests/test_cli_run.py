@@ -208,7 +208,10 @@ def test_save_with_a_decision_the_scenario_lacks_is_one_line(good_save, capsys):
     code, out, err = run(["--replay", str(good_save)], capsys)
     assert code == 1 and out == ""
     i = d["decisions"].index(card)
-    assert err.strip() == f"{good_save}: decisions.{i}: card {card['card']!r} has no option 'teleport'"
+    line = next(n for n, text in enumerate(good_save.read_text().splitlines(), 1) if '"teleport"' in text)
+    col = good_save.read_text().splitlines()[line - 1].index('"teleport"') + 1
+    assert err.strip() == (f"{good_save}:{line}:{col}: decisions[{i}].option: card {card['card']!r} has no "
+                           "option 'teleport'")
 
 
 def test_results_do_not_depend_on_the_process_hash_seed(tmp_path):

@@ -1,4 +1,4 @@
-"""A supercritical social channel is a warning that names the field and the bound."""
+"""An explosive social channel is an error that names the field and the bound; a subcritical one is quiet."""
 
 from __future__ import annotations
 
@@ -14,17 +14,26 @@ pools:
 """
 
 
-def test_supercritical_excitation_warns_but_validates(tmp_path, capsys):
+def test_explosive_excitation_is_refused(tmp_path, capsys):
     f = tmp_path / "h.yaml"
     f.write_text(TEXT % 3)
-    assert main(["validate", str(f)]) == 0
+    assert main(["validate", str(f)]) == 1
     out = capsys.readouterr()
-    assert out.out.strip() == f"{f}: ok (1 contact types, 1 pools, 0 decisions)"
+    assert out.out == ""
     assert out.err.strip() == (
-        f"{f}:3:38: warning: channels.social.excitation: each unanswered negative post breeds 2.89 more on "
-        "average, so posts grow without bound unless answered (expected excitation × excitation_half_life / "
-        "ln 2 < 1 post, i.e. excitation < 1.04 per hour)"
+        f"{f}:3:38: channels.social.excitation: explosive self-excitation: each unanswered negative post breeds "
+        "2.89 posts, 2.02 of them negative, so posts grow without bound (expected a branching ratio excitation × "
+        "excitation_half_life / ln 2 × negative_share < 1, i.e. excitation < 1.49 per hour)"
     )
+
+
+def test_critical_branching_ratio_is_refused_just_below_is_not(tmp_path, capsys):
+    f = tmp_path / "h.yaml"
+    f.write_text(TEXT % (60 * 0.6931471805599453 / 40 / 0.7))  # branching ratio exactly 1
+    assert main(["validate", str(f)]) == 1
+    capsys.readouterr()
+    f.write_text(TEXT % 1.48)
+    assert main(["validate", str(f)]) == 0
 
 
 def test_subcritical_excitation_is_quiet(tmp_path, capsys):

@@ -7,6 +7,18 @@ import typer
 from crisissim.fileio import write_atomic  # noqa: F401  (re-exported for the commands)
 
 
+INTERRUPT_REPORTED = False
+"""Set by a command that has told the user about a Ctrl-C itself (the CLI then stays quiet)."""
+
+
+def interrupted(message: str) -> typer.Exit:
+    """Print one line about an interruption on stderr and return the exit (130) to raise."""
+    global INTERRUPT_REPORTED
+    INTERRUPT_REPORTED = True
+    typer.echo(message, err=True)
+    return typer.Exit(130)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one line on stderr and return the exit to raise."""
     typer.echo(f"crisissim: error: {message}", err=True)

@@ -11,6 +11,7 @@ import typer
 
 from crisissim.commands._args import scenario_label, scenario_path
 from crisissim.commands._common import fail, write_atomic
+from crisissim.limits import DEFAULT_MAX_CONTACTS
 
 
 def _money(x: float, cur: str) -> str:
@@ -19,13 +20,16 @@ def _money(x: float, cur: str) -> str:
 
 def summary(d: dict, policy: str) -> str:
     """The short human summary of a result dict."""
+    from crisissim.scenario.text import printable
+
     cur = d["currency"]
     c = d["contacts"]
     w = d["wait"]
     sl, target = d["service_level"], d["service_level_target"]
     thr = d["service_level_threshold"] * 60
     lines = [
-        f"{d['scenario']} — {d['title']} (seed {d['seed']}, policy {policy})",
+        f"{d['scenario']} — {printable(d['title'], newlines=False)} (seed {d['seed']}, "
+        f"policy {printable(policy, newlines=False)})",
         f"  total loss      {_money(d['total_loss'], cur)}",
     ]
     for k, v in d["losses"].items():
@@ -78,22 +82,30 @@ def register(app: typer.Typer) -> None:
                                               "bundled default scenario).", show_default=False),
         seed: int | None = typer.Option(None, "--seed", min=0, help="Random seed (default: the scenario's)."),
         policy: str = typer.Option("default", "--policy", help="default | first | random | scripted:FILE | FILE.yaml | module:function."),
-        json_out: str | None = typer.Option(None, "--json", help="Write the full result as JSON to PATH, or - for stdout."),
-        timeline: Path | None = typer.Option(None, "--timeline", help="Write the sampled time series as CSV."),
-        intervals: Path | None = typer.Option(None, "--intervals", help="Write per-interval KPIs as CSV."),
-        save: Path | None = typer.Option(None, "--save", help="Write a save file (scenario hash, seed, decisions) for replay."),
-        replay: Path | None = typer.Option(None, "--replay", help="Reproduce a saved run exactly."),
-        compare: str | None = typer.Option(None, "--compare", help="Comma-separated policies to run on the same seed for comparison."),
-        interval: str | None = typer.Option(None, "--interval", help="KPI interval length, e.g. 15m (default: the scenario's meta.interval, 30m)."),
-        contacts: Path | None = typer.Option(None, "--contacts", help="Write one row per contact, as a contact-centre export (CSV, or Parquet by extension; see scenarios/DATA.md)."),
-        staffing: Path | None = typer.Option(None, "--staffing", help="Write agents on duty per interval and pool (CSV or Parquet)."),
+        json_out: Optional[str] = typer.Option(None, "--json", help="Write the full result as JSON to PATH, or - for stdout."),
+        timeline: Optional[Path] = typer.Option(None, "--timeline", help="Write the sampled time series as CSV."),
+        intervals: Optional[Path] = typer.Option(None, "--intervals", help="Write per-interval KPIs as CSV."),
+        save: Optional[Path] = typer.Option(None, "--save", help="Write a save file (scenario hash, seed, decisions) for replay."),
+        replay: Optional[Path] = typer.Option(None, "--replay", help="Reproduce a saved run exactly."),
+        compare: Optional[str] = typer.Option(None, "--compare", help="Comma-separated policies to run on the same seed for comparison."),
+        interval: Optional[str] = typer.Option(None, "--interval", help="KPI interval length, e.g. 15m (default: the scenario's meta.interval, 30m)."),
+        contacts: Optional[Path] = typer.Option(None, "--contacts", help="Write one row per contact, as a contact-centre export (CSV, or Parquet by extension; see scenarios/DATA.md)."),
+        staffing: Optional[Path] = typer.Option(None, "--staffing", help="Write agents on duty per interval and pool (CSV or Parquet)."),
+        max_contacts: int = typer.Option(
+            DEFAULT_MAX_CONTACTS, "--max-contacts", min=1,
+            help="Refuse a run whose upper estimate of contacts (arrivals, surges, social posts, repeats) is above "
+                 "this, before it starts; a run that outgrows twice its limit's work is stopped."),
     ) -> None:
         """Run one replication headless and print a short summary."""
-        from crisissim.engine import DecisionError, Simulation
+        from crisissim.engine import DecisionError, Simulation, WorkloadError
+        from crisissim.fileio import check_output
         from crisissim.policy import PolicyError, resolve
-        from crisissim.save import SaveError, build_save, check_matches, read_save, write_save
+        from crisissim.save import SaveError, build_save, check_matches, check_reproduced, read_save, write_save
         from crisissim.scenario import ScenarioError, default_scenario_path, load_scenario
 
+        for target in (json_out if json_out != "-" else None, timeline, intervals, save, contacts, staffing):
+            if target is not None:
+                check_output(target)  # a folder, a FIFO or a device is refused before the run, not after
         saved = None
         if replay is not None:
             try:
@@ -145,13 +157,26 @@ def register(app: typer.Typer) -> None:
             except ImportError:
                 raise fail("--contacts and --staffing need pyarrow (pip install 'crisissim[calibrate]')", 2) from None
         try:
-            res = Simulation(sc, run_seed, pol, replay=log, record_contacts=contacts is not None).result()
+            res = Simulation(sc, run_seed, pol, replay=log, record_contacts=contacts is not None,
+                             max_contacts=max_contacts).result()
         except PolicyError as e:
-            raise fail(str(e), 1) from None
+            raise fail(str(e), 1)
+        except WorkloadError as e:
+            typer.echo(f"{path}: {e}", err=True)
+            raise typer.Exit(1)
         except DecisionError as e:  # a save whose decisions do not fit the scenario
-            typer.echo(f"{replay}: {e}", err=True)
-            raise typer.Exit(1) from None
+            where = saved.where(e.index, e.field) if saved is not None and e.index is not None else str(replay)
+            typer.echo(f"{where}: {e.detail or e}", err=True)
+            raise typer.Exit(1)
         d = res.to_dict()
+        checked = None
+        if saved is not None:
+            try:
+                checked = check_reproduced(saved, d, replay)
+            except SaveError as e:
+                typer.echo(str(e), err=True)
+                raise typer.Exit(1)
+        fresh = dict(d)
         d["policy"] = pol_name
         text = json.dumps(d, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
         to_stdout = json_out == "-"
@@ -170,10 +195,13 @@ def register(app: typer.Typer) -> None:
             export.write_table(export.staffing_table(res, sc), staffing)
         if save is not None:
             rel = scenario_label(path)
-            write_save(save, build_save(sc, run_seed, d["decisions"], path=rel, policy=pol_name, total_loss=d["total_loss"]))
+            write_save(save, build_save(sc, run_seed, d["decisions"], path=rel, policy=pol_name,
+                                        total_loss=d["total_loss"], result=fresh))
         if to_stdout:
             typer.echo(text, nl=False)
-        shown = f"{pol_name}, replayed from {replay.name}" if saved is not None else pol_name
+        shown = pol_name
+        if saved is not None:
+            shown += f", replayed from {replay.name}" + {True: ", reproduced exactly", None: ""}[checked]
         typer.echo(summary(d, shown), err=to_stdout)
         if compare:
             rows = [(pol_name, d)]
@@ -183,9 +211,11 @@ def register(app: typer.Typer) -> None:
                 except PolicyError as e:
                     raise fail(str(e), 2) from None
                 try:
-                    rows.append((spec, Simulation(sc, run_seed, other).result().to_dict()))
+                    rows.append((spec, Simulation(sc, run_seed, other, max_contacts=max_contacts).result().to_dict()))
                 except PolicyError as e:
-                    raise fail(str(e), 1) from None
+                    raise fail(str(e), 1)
+                except WorkloadError as e:
+                    raise fail(f"--compare {spec}: {e}", 1)
             typer.echo(comparison(rows), err=to_stdout)
 
 

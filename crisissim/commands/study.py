@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 from pathlib import Path
 
 import typer
+
+from crisissim.commands._common import interrupted
+from crisissim.limits import DEFAULT_MAX_CONTACTS
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -35,6 +40,15 @@ def study(
     batch_size: int | None = typer.Option(None, "--batch-size", help="Replications per task (default: sized to the workers)."),
     no_plots: bool = typer.Option(False, "--no-plots", help="Skip the PNG plots."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    force: bool = typer.Option(False, "--force", help="Write into an --out folder that is not empty and holds no study."),
+    max_contacts: int = typer.Option(
+        DEFAULT_MAX_CONTACTS, "--max-contacts", min=1,
+        help="Refuse the study if one run of any level has an upper estimate of contacts above this."),
+    allow_code: bool = typer.Option(
+        False, "--allow-code",
+        help="Trust the study file: let it name Python policies (module:function, file.py:function) and a Dask "
+             "scheduler address. Without it a study file is data: built-in policies and scripted policy files "
+             "in its own folder only. Their code runs with your rights; use it only for files you wrote or read."),
 ) -> None:
     """Replicate a scenario over a grid of levels and recommend staffing (results in --out)."""
     from crisissim.scenario import ScenarioError, default_scenario_path, load_scenario
@@ -65,7 +79,7 @@ def study(
     base = Path.cwd()
     try:
         if is_study_file(path):
-            spec, file_vary, scenario = load_study_file(path)
+            spec, file_vary, scenario = load_study_file(path, allow_code=allow_code)
             base = Path.cwd() if is_bundled(path) else path.parent  # results of a bundled study go here
             vary_l = vary_l or file_vary
         else:
@@ -80,30 +94,48 @@ def study(
     out_dir = out or (base / spec.out if spec.out else Path(f"study-{scenario.meta.id}"))
     sched = scheduler or dask or spec.scheduler
     try:
-        result = run_study(
-            scenario, reps=pick(reps, spec.reps) or 30, vary=vary_l, policies=policy or spec.policies or None,
-            seed=pick(seed, spec.seed), workers=pick(workers, spec.workers), scheduler=sched, out=out_dir,
-            resume=resume, loss_threshold=pick(loss_threshold, spec.loss_threshold),
-            precision=pick(prec, spec.precision), max_reps=pick(max_reps, spec.max_reps),
-            optimize=optimize or spec.optimize, confidence=pick(confidence, spec.confidence),
-            delta=pick(delta, spec.delta), crn=spec.crn and not independent, batch_size=batch_size,
-            quiet=quiet, plots=not no_plots)
+        with _terminate_as_interrupt():
+            result = run_study(
+                scenario, reps=pick(reps, spec.reps) or 30, vary=vary_l, policies=policy or spec.policies or None,
+                seed=pick(seed, spec.seed), workers=pick(workers, spec.workers), scheduler=sched, out=out_dir,
+                resume=resume, loss_threshold=pick(loss_threshold, spec.loss_threshold),
+                precision=pick(prec, spec.precision), max_reps=pick(max_reps, spec.max_reps),
+                optimize=optimize or spec.optimize, confidence=pick(confidence, spec.confidence),
+                delta=pick(delta, spec.delta), crn=spec.crn and not independent, batch_size=batch_size,
+                quiet=quiet, plots=not no_plots, max_contacts=max_contacts, force=force)
     except StudyError as e:
         raise _fail(str(e)) from None
     except KeyboardInterrupt:
-        print(f"crisissim study: interrupted; finished replications are kept in {out_dir} "
-              "(run again with --resume to continue)", file=sys.stderr)
-        raise typer.Exit(130) from None
+        raise interrupted(f"crisissim study: interrupted; finished replications are kept in {out_dir} "
+                          "(run again with --resume to continue)") from None
     except ImportError as e:
         raise _fail(f"the engine is not available: {e}") from None
 
+    from crisissim.scenario.text import printable
     from crisissim.study.report import recommendation_lines
 
     n = len(result.replications["rep"])
     print(f"{len(result.levels)} levels, {n} replications")
     for line in recommendation_lines(result, scenario.meta.currency):
-        print(line)
+        print(printable(line, newlines=False))
     print(f"results in {out_dir}/ (report.md, summary.csv, summary.json, intervals.csv, replications)")
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM stops a study the way Ctrl-C does: finished replications are kept for --resume."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        old = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (tests, embedding): leave SIGTERM alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 from crisissim.engine.crisis import DecisionError
 from crisissim.engine.result import METRIC_KEYS, Result
 from crisissim.engine.simulation import Simulation
+from crisissim.engine.workload import DEFAULT_MAX_CONTACTS, WorkloadError
 
-__all__ = ["Simulation", "Result", "DecisionError", "METRIC_KEYS", "run_replication"]
+__all__ = ["Simulation", "Result", "DecisionError", "METRIC_KEYS", "WorkloadError", "DEFAULT_MAX_CONTACTS",
+           "run_replication"]
 
 
 def run_replication(scenario, seed: int, policy=None, **kw) -> Result:

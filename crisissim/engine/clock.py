@@ -94,11 +94,17 @@ class Clock:
         self.agenda = Agenda()
         self.director = None
         self.plan = None
+        self.max_steps = math.inf  # see limit()
+        self.max_contacts: int | None = None
 
     def drive(self, director, plan) -> None:
         """The director whose cards and actions the plan's decisions go to."""
         self.director = director
         self.plan = plan
+
+    def limit(self, max_steps: float, max_contacts: int | None) -> None:
+        """Stop the run (:class:`~crisissim.engine.workload.WorkloadError`) after ``max_steps`` events."""
+        self.max_steps, self.max_contacts = max_steps, max_contacts
 
     @property
     def now(self) -> float:
@@ -172,9 +178,15 @@ class Clock:
             if nxt >= until:
                 break
             t_end = min(until, acts[0][0]) if acts else until
-            step_end = hooks[0]["step"] if hooks else math.inf
+            step_end = min(hooks[0]["step"] if hooks else math.inf, self.max_steps)
             if self._process(t_end, step_end, seen if stop_on_card else None):
                 return True
+            if self.steps >= self.max_steps:
+                from crisissim.engine.workload import WorkloadError
+
+                raise WorkloadError(
+                    f"the run outgrew its work limit at {self.now:g} minutes ({self.steps:,} events for "
+                    f"--max-contacts {self.max_contacts:,}); raise the limit with --max-contacts N if you mean it")
         self.move_to(until)
         return False
 

@@ -9,7 +9,7 @@ original was advanced. A policy's answer to a card is applied when that card sho
 
 from __future__ import annotations
 
-from crisissim.engine.crisis import DecisionError, entry_kind
+from crisissim.engine.crisis import entry_kind, replay_error
 
 
 class DecisionPlan:
@@ -30,24 +30,35 @@ class DecisionPlan:
         cards = {c.id: {o.id for o in c.options} for c in scenario.decisions}
         actions = {a.id for a in scenario.actions}
         injects = {i.id for i in scenario.injects}
+        duration = scenario.meta.duration
         for i, e in enumerate(replay):
             e = {k: v for k, v in dict(e).items() if v is not None}
+            e["index"] = i
             kind = entry_kind(e)
             if kind is None:
-                raise DecisionError(f"decisions.{i}: a decision needs exactly one of card, action, inject, message, mark")
+                raise replay_error(i, None, "a decision needs exactly one of card, action, inject, message, mark")
             if kind == "action" and e["action"] not in actions:
-                raise DecisionError(f"decisions.{i}: unknown action {e['action']!r}")
+                raise replay_error(i, "action", f"unknown action {e['action']!r}")
             if kind == "inject" and e["inject"] not in injects:
-                raise DecisionError(f"decisions.{i}: unknown inject {e['inject']!r}")
+                raise replay_error(i, "inject", f"unknown inject {e['inject']!r}")
             if kind == "card" and e.get("option") not in cards.get(e["card"], ()):
-                raise DecisionError(f"decisions.{i}: card {e['card']!r} has no option {e.get('option')!r}")
+                raise replay_error(i, "option", f"card {e['card']!r} has no option {e.get('option')!r}")
+            if not 0 <= e.get("t", 0.0) <= duration:
+                raise replay_error(i, "t", f"{e['t']:g} minutes is outside the run (0 to {duration:g})")
             if kind != "card" or e.get("by") == "trainee":
                 if "step" not in e:
-                    raise DecisionError(f"decisions.{i}: a decision taken between events needs its step")
+                    raise replay_error(i, None, "a decision taken between events needs its step")
                 self.hooks.append(e)
             elif e.get("by") == "policy":
                 self.answers[e["card"]] = e
         self.hooks.sort(key=lambda e: e["step"])
+
+    def check_done(self, steps: int) -> None:
+        """At the end of a replay: a decision whose step the run never reached is an error."""
+        if self.hooks:
+            e = self.hooks[0]
+            raise replay_error(e["index"], "step", f"step {e['step']:,} is never reached (the run ends after "
+                                                   f"{steps:,} steps; the save was edited or is of another run)")
 
     def answer(self, card_id: str) -> tuple[str, str] | None:
         """The replayed answer to a card as it shows: ``(option, by)``, or None."""

@@ -74,6 +74,8 @@ from crisissim.engine.snapshot import CardView, ContactStats, Snapshot, Snapshot
 from crisissim.engine.staff import StaffPool, schedule_shifts, scheduled_at, shift_changes
 from crisissim.engine.tick import Tick
 from crisissim.engine.timeline import TimeSeries
+from crisissim.engine.workload import DEFAULT_MAX_CONTACTS, step_budget
+from crisissim.engine.workload import check as check_workload
 
 
 class Simulation:
@@ -85,8 +87,10 @@ class Simulation:
     take their default at the deadline). ``replay`` is a decision log to reproduce.
     """
 
-    def __init__(self, scenario, seed: int | None = None, policy=None, *, record_contacts: bool = False, replay=None):
+    def __init__(self, scenario, seed: int | None = None, policy=None, *, record_contacts: bool = False, replay=None,
+                 max_contacts: int | None = DEFAULT_MAX_CONTACTS):
         self.scenario = sc = scenario
+        self.workload = check_workload(sc, max_contacts)  # refuse up front what would not finish (one line)
         self.seed = int(sc.meta.seed if seed is None else seed)
         if policy is not None and not callable(policy):
             raise TypeError(
@@ -151,6 +155,7 @@ class Simulation:
                              self.outreach)
         self.director = Director(sc, clock, self.log, self.effects, self.ledger, self.lookup, self._answer, seed)
         clock.drive(self.director, self.plan)
+        clock.limit(step_budget(self.workload, max_contacts), max_contacts)
         self.tick = Tick(clock, sc.meta.sample_every, self.duration, self.flow, self.reputation, self.churn,
                          self.outreach, self.director, self.timeline, self.types, self.pools, self.ledger, self.alarms)
         self.snapshots = SnapshotBuilder(sc, self.types, self.pools, self.score, self.ledger, self.churn, self.flow,
@@ -239,6 +244,7 @@ class Simulation:
     def _finish(self) -> None:
         if self.finished:
             return
+        self.plan.check_done(self.clock.steps)
         now = self.duration
         self.clock.finish()
         self.flow.settle(now)

@@ -28,6 +28,7 @@ from crisissim.policy.builtin import (
     RandomPolicy,
     option_ids,
     resolve,
+    scripted_path,
 )
 from crisissim.policy.plugin import CallablePolicy, load_callable, policy_factory
 from crisissim.policy.scripted import ScriptedPolicy, load_scripted, parse_scripted
@@ -47,4 +48,5 @@ __all__ = [
     "parse_scripted",
     "policy_factory",
     "resolve",
+    "scripted_path",
 ]

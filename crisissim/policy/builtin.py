@@ -85,6 +85,16 @@ BUILTIN = {"default": DefaultPolicy, "first": FirstPolicy, "random": RandomPolic
 FORMS = "default, first, random, scripted:FILE.yaml, FILE.yaml, module.path:function"
 
 
+def scripted_path(spec) -> str | None:
+    """The file a ``scripted:FILE`` or ``FILE.yaml`` policy names, else None."""
+    if not isinstance(spec, (str, Path)):
+        return None
+    text = str(spec).strip()
+    if text.startswith("scripted:"):
+        return text[len("scripted:"):].strip() or None
+    return text if text.lower().endswith((".yaml", ".yml")) else None
+
+
 def resolve(spec, scenario=None, seed: int = 0):
     """The policy that ``spec`` names, for ``scenario`` under run seed ``seed``.
 

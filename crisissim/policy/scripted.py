@@ -7,10 +7,10 @@ actions:                                                 # optional, taken at th
   - {action: faq, at: 2h}
 ```
 
-The file is read safely (``yaml.compose`` with the safe loader: nothing is
-constructed, ids are taken as written) and checked against the scenario; every
-problem is reported as ``FILE:LINE:COL: path: message``, one line each, in one
-:class:`~crisissim.policy.PolicyError`. Actions are checked against their limit and
+The file is read safely (composed with the scenario loader's safe, bounded loader: nothing
+is constructed, ids are taken as written, nesting, size and aliases are bounded) and checked
+against the scenario; every problem is reported as ``FILE:LINE:COL: path: message``, one line
+each (the first twenty, then a count), in one :class:`~crisissim.policy.PolicyError`. Actions are checked against their limit and
 cooldown too, so a script never asks for an action the engine would refuse.
 """
 
@@ -22,9 +22,11 @@ import yaml
 
 from crisissim.policy.builtin import Policy, PolicyError
 from crisissim.scenario.errors import Problem, ScenarioError
-from crisissim.scenario.yamlio import read_text
+from crisissim.scenario.yamlio import compose_raw, read_text
 
 KEYS = ("cards", "actions")
+MAX_ACTIONS = 10_000  # timed actions in one script
+MAX_SHOWN = 20  # problems listed (the rest are counted)
 ACTION_KEYS = ("action", "at")
 _MAP, _SEQ = yaml.MappingNode, yaml.SequenceNode
 
@@ -125,6 +127,9 @@ class _Checker:
         if not isinstance(node, _SEQ):
             self.add(node, "actions", f"expected a list of {{action: ID, at: TIME}}, got {_kind(node)}")
             return
+        if len(node.value) > MAX_ACTIONS:
+            self.add(node, "actions", f"{len(node.value):,} timed actions (at most {MAX_ACTIONS:,})")
+            return
         known = [a.id for a in self.scenario.actions]
         duration = self.scenario.meta.duration
         for i, item in enumerate(node.value):
@@ -224,22 +229,21 @@ def parse_scripted(text: str, scenario, file: str = "<string>", name: str | None
     """A scripted policy from YAML ``text`` checked against ``scenario``; raise :class:`PolicyError`."""
     if scenario is None:
         raise PolicyError(f"{file}: a scripted policy needs the scenario to check it against")
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = e.problem or e.context or "invalid YAML"
-        raise PolicyError(f"{file}:{line}:{col}: YAML syntax error: {what}") from None
-    except yaml.YAMLError as e:
-        raise PolicyError(f"{file}:1:1: YAML syntax error: {e}") from None
+    try:  # the scenario loader's bounds: nesting, node count, parse time, alias expansion
+        root = compose_raw(text, file)
+    except ScenarioError as e:
+        p = e.problems[0]
+        raise PolicyError(f"{p.file}:{p.line}:{p.col}: YAML syntax error: {p.message}") from None
     if root is None or _null(root):
         raise PolicyError(f"{file}:1:1: empty policy file (expected a mapping with cards and/or actions)")
     checker = _Checker(file, scenario)
     cards, actions = checker.check(root)
     if checker.problems:
         probs = sorted(checker.problems, key=lambda p: (p.line, p.col))
-        err = PolicyError("\n".join(str(p) for p in probs))
+        shown = [str(p) for p in probs[:MAX_SHOWN]]
+        if len(probs) > MAX_SHOWN:
+            shown.append(f"{file}: … and {len(probs) - MAX_SHOWN:,} more problems")
+        err = PolicyError("\n".join(shown))
         err.problems = probs  # type: ignore[attr-defined]
         raise err
     return ScriptedPolicy(cards, actions, name=name or f"scripted:{file}")

@@ -122,6 +122,7 @@ def check_scenario(sc: Scenario, root: Node, known: Known | None = None,
     _conditions(sc, r, k)
     _lessons(sc, r, k)
     _social(sc, r)
+    _steps(sc, r)
     from crisissim.scenario.exposure_checks import check_exposures  # it builds on this module's helpers
 
     check_exposures(sc, r, k)
@@ -175,26 +176,50 @@ def _contact_weight(seg, contact_type: str) -> float:
 
 
 def _social(sc: Scenario, r: _Report) -> None:
-    """Warn when a social channel's self-excitation is supercritical (posts breed without end)."""
+    """Refuse an explosive social channel: a negative post that breeds one or more negative posts on
+    average (branching ratio excitation × half-life / ln 2 × negative share ≥ 1) grows without end."""
     import math
 
     for name, ch in sc.channels.items():
         if ch.kind != "social":
             continue
         ratio = ch.excitation / 60.0 * ch.excitation_half_life / math.log(2)
-        if ratio >= 1.0:
+        share = max((ct.negative_share for ct in sc.contact_types.values() if ct.channel == name), default=0.0)
+        if share > 0 and ratio * share >= 1.0:
+            bound = 60 * math.log(2) / ch.excitation_half_life / share
             r.add(
                 ("channels", name, "excitation"),
-                f"each unanswered negative post breeds {ratio:.2f} more on average, so posts grow without bound "
-                f"unless answered (expected excitation × excitation_half_life / ln 2 < 1 post, i.e. excitation < "
-                f"{60 * math.log(2) / ch.excitation_half_life:.2f} per hour)",
-                severity="warning",
+                f"explosive self-excitation: each unanswered negative post breeds {ratio:.2f} posts, "
+                f"{ratio * share:.2f} of them negative, so posts grow without bound (expected a branching ratio "
+                f"excitation × excitation_half_life / ln 2 × negative_share < 1, i.e. excitation < {bound:.2f} per hour)",
             )
     for name, ct in sc.contact_types.items():
         ch = sc.channels.get(ct.channel)
         if ct.feed is not None and ch is not None and ch.kind != "social":
             r.add(("contact_types", name, "feed"), f"feed templates apply to social contact types only "
                   f"(channel '{ct.channel}' is {ch.kind})", key=True)
+
+
+MAX_STEPS = 1_000_000
+"""Most firings of a repeating inject, or profile steps of an arrival profile, in one run."""
+
+
+def _steps(sc: Scenario, r: _Report) -> None:
+    """A repeat (``every``) or profile step so small that the run would do nothing else."""
+    from crisissim.scenario.units import format_duration
+
+    end = sc.meta.duration
+    least = format_duration(end / MAX_STEPS)
+    for i, inj in enumerate(sc.injects):
+        if inj.every is not None and inj.limit is None and end / inj.every > MAX_STEPS:
+            r.add(("injects", i, "every"), f"too small for this run: it would fire up to {end / inj.every:,.0f} times "
+                                           f"(at most {MAX_STEPS:,}; expected at least {least} or a limit)")
+    for name, ct in sc.contact_types.items():
+        arr = ct.arrival
+        if arr.profile is not None and len(arr.profile) > 1 and end / arr.profile_step > MAX_STEPS:
+            r.add(("contact_types", name, "arrival", "profile_step"),
+                  f"too small for this run: {end / arr.profile_step:,.0f} profile steps (at most {MAX_STEPS:,}; "
+                  f"expected at least {least})")
 
 
 def _all_effects(sc: Scenario) -> Iterator[tuple[tuple, object]]:

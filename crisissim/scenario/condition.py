@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from crisissim.scenario.units import parse_duration
+from crisissim.scenario.units import UNIT_MINUTES
 
 SCALARS = (
     "time",
@@ -66,6 +66,14 @@ _TOKEN = re.compile(
 )
 _CMP = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
 _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+MAX_NESTING = 16
+"""Deepest nesting of parentheses, unary ``-`` and ``not`` in one condition."""
+MAX_OPERATORS = 64
+"""Most binary operators (``+ - * / < … and or``) in one condition."""
+MAX_NUMBER = 1e15
+"""Largest number written in a condition (minutes, money, counts)."""
 
 
 class ConditionError(ValueError):
@@ -135,6 +143,19 @@ class _Parser:
         self.toks = _tokens(text)
         self.i = 0
         self.refs: list[tuple[str, str | None]] = []
+        self.nesting = 0
+        self.operators = 0
+
+    def nest(self, pos: int) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise ConditionError(f"nested too deeply (at most {MAX_NESTING} levels of parentheses, '-' and 'not')", pos)
+
+    def operator(self, pos: int) -> None:
+        self.operators += 1
+        if self.operators > MAX_OPERATORS:
+            raise ConditionError(f"too long (at most {MAX_OPERATORS} operators; split it into several injects or "
+                                 "cards)", pos)
 
     def peek(self) -> tuple[str, str, int]:
         return self.toks[self.i]
@@ -162,6 +183,7 @@ class _Parser:
         t, fn, off = sub()
         while self.word(word):
             _, _, pos = self.take()
+            self.operator(pos)
             t2, fn2, off2 = sub()
             for tt, oo in ((t, off), (t2, off2)):
                 if tt != "bool":
@@ -178,7 +200,9 @@ class _Parser:
     def not_(self):
         if self.word("not"):
             _, _, pos = self.take()
+            self.nest(pos)
             t, fn, off = self.not_()
+            self.nesting -= 1
             if t != "bool":
                 raise ConditionError("'not' needs true/false (got a number)", off)
             return "bool", (lambda f: lambda L: not f(L))(fn), pos
@@ -189,6 +213,7 @@ class _Parser:
         kind, val, pos = self.peek()
         if kind == "op" and val in _CMP:
             self.take()
+            self.operator(pos)
             t2, fn2, off2 = self.sum()
             for tt, oo in ((t, off), (t2, off2)):
                 if tt != "num":
@@ -204,6 +229,7 @@ class _Parser:
             if not (kind == "op" and val in ops):
                 return t, fn, off
             self.take()
+            self.operator(pos)
             t2, fn2, off2 = sub()
             for tt, oo in ((t, off), (t2, off2)):
                 if tt != "num":
@@ -223,7 +249,9 @@ class _Parser:
         kind, val, pos = self.peek()
         if kind == "op" and val == "-":
             self.take()
+            self.nest(pos)
             t, fn, _ = self.unary()
+            self.nesting -= 1
             if t != "num":
                 raise ConditionError("'-' needs a number", pos)
             return "num", (lambda f: lambda L: -f(L))(fn), pos
@@ -232,10 +260,15 @@ class _Parser:
     def atom(self):
         kind, val, pos = self.take()
         if kind == "num":
-            number = parse_duration(val) if val[-1] in "smhd" else float(val)
+            number = float(val[:-1]) * UNIT_MINUTES[val[-1]] if val[-1] in "smhd" else float(val)
+            if not number <= MAX_NUMBER:
+                shown = val if len(val) <= 20 else val[:17] + "…"
+                raise ConditionError(f"number {shown} is too large (at most {MAX_NUMBER:.0e})", pos)
             return "num", (lambda v: lambda L: v)(number), pos
         if kind == "op" and val == "(":
+            self.nest(pos)
             t, fn, _ = self.or_()
+            self.nesting -= 1
             k2, v2, p2 = self.take()
             if not (k2 == "op" and v2 == ")"):
                 raise ConditionError(f"expected ')' (got {v2 or 'the end'!r})", p2)

@@ -91,12 +91,12 @@ class LogNormal(_Dist):
     """The distribution's name (``lognormal``)."""
     mean_: Duration | None = Field(None, alias="mean")
     """Mean of the time in minutes."""
-    cv: float | None = Field(None, gt=0, allow_inf_nan=False)
-    """Coefficient of variation (standard deviation / mean)."""
-    mu: float | None = Field(None, allow_inf_nan=False)
+    cv: float | None = Field(None, gt=0, le=100, allow_inf_nan=False)
+    """Coefficient of variation (standard deviation / mean), at most 100."""
+    mu: float | None = Field(None, ge=-30, allow_inf_nan=False)
     """Mean of log(minutes) (numpy's ``mean``)."""
-    sigma: float | None = Field(None, gt=0, allow_inf_nan=False)
-    """Standard deviation of log(minutes)."""
+    sigma: float | None = Field(None, gt=0, le=10, allow_inf_nan=False)
+    """Standard deviation of log(minutes), at most 10."""
 
     @model_validator(mode="after")
     def _check(self) -> LogNormal:
@@ -134,14 +134,14 @@ class Gamma(_Dist):
 
     dist: Literal["gamma"]
     """The distribution's name (``gamma``)."""
-    shape: float | None = Field(None, gt=0, allow_inf_nan=False)
-    """Shape k."""
+    shape: float | None = Field(None, ge=1e-4, le=1e6, allow_inf_nan=False)
+    """Shape k (0.0001 to 1,000,000)."""
     scale: Duration | None = None
     """Scale θ in minutes."""
     mean_: Duration | None = Field(None, alias="mean")
     """Mean in minutes."""
-    cv: float | None = Field(None, gt=0, allow_inf_nan=False)
-    """Coefficient of variation."""
+    cv: float | None = Field(None, ge=0.001, le=100, allow_inf_nan=False)
+    """Coefficient of variation (0.001 to 100; shape = 1 / cv²)."""
 
     @model_validator(mode="after")
     def _check(self) -> Gamma:

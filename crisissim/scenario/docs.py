@@ -216,6 +216,10 @@ def generate() -> str:
         "- **include**: a path or list of paths (relative to the including file) loaded first and deep-merged: "
         "mappings merge key by key and the including file wins; lists are replaced whole.",
         "- Problems are reported as `FILE:LINE:COL: path.to.field: message (expected …, got …)`, all at once.",
+        "- **Bounded work**: a run must finish. `validate` refuses explosive social self-excitation (a branching "
+        "ratio of 1 or more), repeating injects and profile steps so small that a run would fire them more than "
+        "a million times, and distributions that cannot be sampled; `run`, `study` and `play` estimate a run's "
+        "contacts before it starts and refuse one above the limit (`--max-contacts`, see `crisissim run --help`).",
         "",
         "## Scenario",
         "",
@@ -270,7 +274,8 @@ def _condition_doc() -> str:
     return (
         _md(head) + ":\n\n```\n" + code.strip("\n") + "\n```\n\n" + _md(names)
         + "\n\nExample: `when: queue.defect > 40 and reputation < 60`. Numbers may carry a unit "
-        "(`time > 2h`)."
+        f"(`time > 2h`). A condition has at most {condition.MAX_OPERATORS} operators, nests parentheses, `-` and "
+        f"`not` at most {condition.MAX_NESTING} deep, and its numbers are at most {condition.MAX_NUMBER:.0e}."
     )
 
 

@@ -77,7 +77,17 @@ def _resolve(root: Node, base_dir: Path, chain: list[tuple[str, str]], count: li
             problems.append(problem(entry, where, f"cannot include {entry.value!r}: {e.problems[0].message}"))
             continue
         try:
-            sub = _resolve(compose(text, _shown(target)), target.parent, chain + [(key, _shown(target))], count)
+            sub = compose(text, _shown(target))
+        except ScenarioError as e:
+            problems.extend(e.problems)
+            continue
+        if sub.kind != "map":
+            what = "a list" if sub.kind == "seq" else "plain text"
+            problems.append(problem(entry, where, f"cannot include {entry.value!r}: expected a mapping of scenario "
+                                                  f"parts (such as customers: or channels:), got {what}"))
+            continue
+        try:
+            sub = _resolve(sub, target.parent, chain + [(key, _shown(target))], count)
         except ScenarioError as e:
             problems.extend(e.problems)
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from crisissim.scenario.customers import Churn, Customers, Recovery
 from crisissim.scenario.distributions import Distribution
@@ -19,7 +19,7 @@ from crisissim.scenario.exposures import Exposure
 from crisissim.scenario.feed import FeedTemplates
 from crisissim.scenario.lessons import Lesson, PolicySpec
 from crisissim.scenario.monitoring import Monitoring
-from crisissim.scenario.text import LocalText, TimeOfDay
+from crisissim.scenario.text import LocalText, TimeOfDay, printable
 from crisissim.scenario.units import Duration
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
@@ -34,6 +34,23 @@ TimeOrRandom = Annotated[
 
 class Part(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    @model_validator(mode="after")
+    def _printable(self):
+        """Free text loses control characters (terminal escapes) as it is loaded."""
+        for name, value in self.__dict__.items():
+            if isinstance(value, str):
+                self.__dict__[name] = _clean(value)
+            elif isinstance(value, list) and any(isinstance(v, str) for v in value):
+                self.__dict__[name] = [_clean(v) if isinstance(v, str) else v for v in value]
+        return self
+
+
+def _clean(value: str) -> str:
+    """``value`` without control characters (the same object when it has none)."""
+    clean = printable(value)
+    same = clean == value and getattr(clean, "translations", None) == getattr(value, "translations", None)
+    return value if same else clean
 
 
 class Meta(Part):
@@ -92,6 +109,13 @@ class Channel(Part):
     """Social only: extra posts per hour added by each unanswered negative post (Hawkes α)."""
     excitation_half_life: Duration = Field(30.0, gt=0)
     """Social only: the excitation of a post halves over this time (Hawkes β = ln 2 / half-life)."""
+
+    @field_validator("patience")
+    @classmethod
+    def _waits(cls, v):
+        if v is not None and not v.mean > 0:
+            raise ValueError("patience must have a mean above 0 (customers who hang up at once never reach a queue)")
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> Channel:

@@ -170,3 +170,25 @@ def texts(model, path: str = ""):
     elif isinstance(model, (list, tuple)):
         for i, v in enumerate(model):
             yield from texts(v, f"{path}[{i}]")
+
+
+# --- text from shared files, safe to show ---------------------------------------------------------
+# A scenario, save or study file is data someone sent. Its free text may carry control characters;
+# printed raw, ``ESC [ 2 J`` clears a trainer's terminal and worse sequences rewrite what a terminal
+# shows. Scenario text is cleaned as it is loaded (``schema.Part``), and anything else printed from
+# a shared file goes through :func:`printable`.
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides that
+# reorder what a reader sees (U+200E/F, U+202A–E, U+2066–9)
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BREAKS = re.compile("[\t\n]+")
+
+
+def printable(text: str, newlines: bool = True) -> str:
+    """``text`` without control characters; with ``newlines=False`` tabs and line breaks
+    become single spaces, so the text stays on one line. A :class:`Text` stays one, each of
+    its translations cleaned."""
+    if isinstance(text, Text):
+        return Text({k: printable(v, newlines) for k, v in text.translations.items()})
+    text = _CONTROLS.sub("", text)
+    return text if newlines else _BREAKS.sub(" ", text)

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, WithJsonSchema
 
 _UNIT_MINUTES = {"s": 1 / 60, "m": 1.0, "h": 60.0, "d": 1440.0}
+UNIT_MINUTES = _UNIT_MINUTES
+"""Minutes per duration unit (``s``, ``m``, ``h``, ``d``)."""
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
 DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*[smhd]\s*)+$"
 

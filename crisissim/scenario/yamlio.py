@@ -19,7 +19,7 @@ from yaml.composer import Composer
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.resolver import Resolver
 
-from crisissim.scenario.errors import Problem, ScenarioError
+from crisissim.scenario.errors import Problem, ScenarioError, show
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_NODES = 1_000_000
@@ -128,22 +128,16 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 
 def read_text(path: str | Path, name: str | None = None) -> str:
-    """Read a scenario file as UTF-8 text, refusing directories, huge and binary files."""
+    """Read a scenario file as UTF-8 text, refusing folders, FIFOs, devices, huge and binary files.
+
+    The file is opened without blocking (see :func:`crisissim.fileio.read_input`)."""
+    from crisissim.fileio import InputError, read_input
+
     name = name or str(path)
-    p = Path(path)
     try:
-        if p.is_dir():
-            raise _fail(name, "is a directory (expected a YAML file)")
-        with open(p, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise _fail(name, "no such file") from None
-    except IsADirectoryError:
-        raise _fail(name, "is a directory (expected a YAML file)") from None
-    except OSError as e:
-        raise _fail(name, f"cannot read: {e.strerror or e}") from None
-    except ValueError as e:  # e.g. a NUL character in the path
-        raise _fail(name, f"bad file name: {e}") from None
+        data = read_input(path, MAX_BYTES)
+    except InputError as e:
+        raise _fail(name, str(e)) from None
     if len(data) > MAX_BYTES:
         raise _fail(name, f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")
     try:
@@ -157,6 +151,15 @@ def read_text(path: str | Path, name: str | None = None) -> str:
 
 def compose(text: str, name: str) -> Node:
     """Parse ``text`` into a :class:`Node` tree; raise ScenarioError on any problem."""
+    raw = compose_raw(text, name)
+    if raw is None:
+        raise _fail(name, "the file is empty (expected a scenario mapping)")
+    return _Builder(name).build(raw)
+
+
+def compose_raw(text: str, name: str) -> yaml.Node | None:
+    """PyYAML's node tree of ``text`` (None if empty), composed safely with every bound of this
+    module (size, nesting, node count, parse time, alias expansion); raise ScenarioError."""
     if len(text) > MAX_BYTES:
         raise _fail(name, f"text is larger than {MAX_BYTES // (1024 * 1024)} MB")
     try:
@@ -165,10 +168,9 @@ def compose(text: str, name: str) -> Node:
         # libyaml's scanner stops at its own nesting limit before our composer's
         # bound is reached; PyYAML's own scanner lets ours report the real place.
         raw = _compose_raw(StrictLoader, text, name)
-    if raw is None:
-        raise _fail(name, "the file is empty (expected a scenario mapping)")
-    _check_expansion(raw, name)
-    return _Builder(name).build(raw)
+    if raw is not None:
+        _check_expansion(raw, name)
+    return raw
 
 
 class _TooDeepForLibyaml(Exception):
@@ -297,7 +299,8 @@ class _Builder:
         try:
             return ctor(self.loader, raw)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as e:
-            self._problem(raw, f"bad {raw.tag.rsplit(':', 1)[-1]} value {raw.value!r}: {e}")
+            what = str(e).splitlines()[0] if str(e) else type(e).__name__
+            self._problem(raw, f"bad {raw.tag.rsplit(':', 1)[-1]} value {show(raw.value)}: {show(what, 80)}")
             return raw.value
 
     def mapping(self, raw: yaml.MappingNode, line: int, col: int) -> Node:
@@ -320,7 +323,7 @@ class _Builder:
             except TypeError:  # pragma: no cover - scalars are hashable
                 continue
             if key in own:
-                self._problem(key_raw, f"duplicate key {key!r}")
+                self._problem(key_raw, f"duplicate key {show(key)}")
                 continue
             own.add(key)
             values.pop(key, None)  # a key given here overrides a merged one, and comes last

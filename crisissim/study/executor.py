@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
 
 from crisissim.study.grid import StudyError
-from crisissim.study.worker import Batch, Task, run_batch
+from crisissim.study.worker import Batch, Task, init_worker, run_batch
 
 CONNECT_TIMEOUT = "20s"  # how long to try to reach a --scheduler address
 RETRIES = 3  # retries of a batch (Dask) or of the pool with no progress in between (local)
@@ -38,8 +38,15 @@ class Executor(Protocol):
         ...
 
 
-def _ignore_sigint() -> None:  # pool initializer: Ctrl-C is the parent's to handle
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+GRACE = 1.2  # seconds stopped workers get to send back the replications they finished
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 class LocalExecutor:
@@ -51,9 +58,10 @@ class LocalExecutor:
     """
 
     def __init__(self, workers: int | None = None, start_method: str | None = None):
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.workers = max(1, workers or cpu_count())
         self.start_method = start_method
         self._pool: ProcessPoolExecutor | None = None
+        self._others: set[int] = set()
         self.restarts = 0  # pools rebuilt after a worker died
         if self.workers > 1:
             self._get_pool().submit(int).result()  # start the workers now
@@ -64,13 +72,20 @@ class LocalExecutor:
 
             method = self.start_method or ("fork" if "fork" in mp.get_all_start_methods() else "spawn")
             ctx = mp.get_context(method)
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_ignore_sigint)
+            self._others = {p.pid for p in mp.active_children()}  # children that are not our workers
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=init_worker,
+                                             initargs=(os.getpid(),))
         return self._pool
 
     def run(self, tasks: list[Task]) -> Iterator[Batch]:
+        """Yield each task's batch as it finishes. On Ctrl-C (or a worker told to stop) the batches
+        and the finished part of the running ones are yielded first, then KeyboardInterrupt is raised."""
         if self.workers == 1:
             for t in tasks:
-                yield run_batch(t)
+                batch = run_batch(t)
+                yield batch
+                if batch.interrupted:
+                    raise KeyboardInterrupt
             return
         pending = dict(enumerate(tasks))
         fails = 0  # pool breakages since a batch last finished
@@ -87,6 +102,11 @@ class LocalExecutor:
                         del pending[futures.pop(f)]
                         fails = 0
                         yield batch
+                        if batch.interrupted:  # a worker was told to stop: the study stops too
+                            raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                yield from self._stop(futures)
+                raise
             except BrokenProcessPool:
                 # A worker died (killed, out of memory, os._exit): every unfinished future of this
                 # pool failed with it. Keep what did finish, rebuild the pool, resubmit the rest.
@@ -101,6 +121,35 @@ class LocalExecutor:
                 if fails > RETRIES:
                     raise StudyError(f"a worker process died {fails} times in a row without finishing a batch "
                                      "(out of memory? a crash in the engine?); giving up") from None
+
+    def _stop(self, futures) -> Iterator[Batch]:
+        """Ctrl-C: workers abandon the replication they run and send back the finished ones, which
+        are yielded (for the journal) as they arrive for up to GRACE seconds; then the workers end."""
+        import multiprocessing as mp
+        import time
+
+        for f in futures:
+            f.cancel()  # not started yet
+        workers = [p for p in mp.active_children() if p.pid not in self._others]
+        for p in workers:  # a terminal's Ctrl-C reached them already; a `kill -INT` of the study did not
+            try:
+                os.kill(p.pid, signal.SIGINT)
+            except OSError:
+                pass
+        live = {f for f in futures if not f.cancelled()}
+        deadline = time.monotonic() + GRACE
+        try:
+            while live and (left := deadline - time.monotonic()) > 0:
+                done, live = wait(live, timeout=left, return_when=FIRST_COMPLETED)
+                for f in done:
+                    if not f.cancelled() and f.exception() is None:
+                        yield f.result()
+        finally:
+            for p in workers:
+                p.kill()
+            for p in workers:
+                p.join(1.0)
+            self._shutdown(cancel=True)
 
     def _shutdown(self, cancel: bool, join: bool = False) -> None:
         if self._pool is not None:
@@ -127,7 +176,7 @@ class DaskExecutor:
             raise StudyError("Dask is not installed: pip install 'crisissim[dask]' (or drop --dask/--scheduler)") from None
         self._cluster = None
         if address in (None, "local"):
-            n = max(1, workers or os.cpu_count() or 1)
+            n = max(1, workers or cpu_count())
             # no dashboard; its HTTP server (health routes) on a free port, not a busy 8787 (a warning)
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
                                          dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,15 @@ class Journal:
         self._fh = open(path, "ab")
 
     @classmethod
-    def open(cls, out: Path, params: dict[str, Any], resume: bool) -> tuple[Journal, list[Batch]]:
+    def open(cls, out: Path, params: dict[str, Any], resume: bool, force: bool = False) -> tuple[Journal, list[Batch]]:
+        check_folder(out, force)
+        try:
+            return cls._open(out, params, resume)
+        except OSError as e:
+            raise StudyError(f"cannot write {out}: {e.strerror or e}") from None
+
+    @classmethod
+    def _open(cls, out: Path, params: dict[str, Any], resume: bool) -> tuple[Journal, list[Batch]]:
         out.mkdir(parents=True, exist_ok=True)
         path = out / NAME
         fp = fingerprint(params)
@@ -68,12 +77,54 @@ class Journal:
         """Write one finished batch and force it to disk."""
         rec = {"kind": "batch", "level": batch.level, "reps": batch.reps, "seeds": batch.seeds,
                "metrics": batch.metrics, "intervals": batch.intervals}
-        self._fh.write(_line(rec))
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        try:
+            self._fh.write(_line(rec))
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as e:  # a full disk, a file-size limit: what is already in the journal stays
+            raise StudyError(f"cannot write {self.path}: {e.strerror or e} (replications finished before are "
+                             "kept; free space and run again with --resume)") from None
 
     def close(self) -> None:
-        self._fh.close()
+        try:
+            self._fh.close()
+        except OSError:  # the failed write was reported already
+            pass
+
+
+def check_folder(out: Path, force: bool = False) -> None:
+    """Refuse an output folder that is not a folder, or that holds other things than a study
+    (unless ``force``): a study never writes its files over someone else's."""
+    from crisissim.fileio import kind_of
+
+    try:
+        mode = os.stat(out).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise StudyError(f"cannot use --out {out}: {e.strerror or e}") from None
+    if not stat.S_ISDIR(mode):
+        what = "a file" if stat.S_ISREG(mode) else kind_of(mode)
+        raise StudyError(f"--out {out} is {what} (expected a folder for the study's files)")
+    journal = out / NAME
+    try:
+        jmode = os.lstat(journal).st_mode
+    except FileNotFoundError:
+        jmode = None
+    except OSError as e:
+        raise StudyError(f"cannot read {journal}: {e.strerror or e}") from None
+    if jmode is not None:
+        if not stat.S_ISREG(jmode):
+            raise StudyError(f"{journal} is {kind_of(jmode)} (expected a study journal); choose another --out")
+        return
+    try:
+        with os.scandir(out) as entries:
+            busy = next(entries, None) is not None
+    except OSError as e:
+        raise StudyError(f"cannot read --out {out}: {e.strerror or e}") from None
+    if busy and not force:
+        raise StudyError(f"--out {out} is not empty and holds no crisissim study; choose another folder, or pass "
+                         "--force to write the study's files into it")
 
 
 def _line(rec: dict[str, Any]) -> bytes:

@@ -18,7 +18,8 @@ import numpy as np
 
 from crisissim.scenario.schema import Scenario
 from crisissim.study import analysis
-from crisissim.study.executor import DaskExecutor, Executor, LocalExecutor
+from crisissim.limits import DEFAULT_MAX_CONTACTS, MAX_STUDY_REPLICATIONS, MAX_STUDY_VALUES
+from crisissim.study.executor import DaskExecutor, Executor, LocalExecutor, cpu_count
 from crisissim.study.grid import Level, StudyError, Vary, build_levels, dump, parse_values
 from crisissim.study.journal import Journal
 from crisissim.study.progress import Progress
@@ -67,11 +68,13 @@ class _Runner:
     """Runs missing replications through an executor and keeps results keyed by (level, rep)."""
 
     def __init__(self, levels: list[Level], seed: int, crn: bool, executor: Executor, journal: Journal | None,
-                 progress: Progress, replicate: Callable | None, batch_size: int | None, keys: dict[int, str]):
+                 progress: Progress, replicate: Callable | None, batch_size: int | None, keys: dict[int, str],
+                 scripts: Mapping[str, str] | None = None, max_contacts: int | None = None):
         self.levels = {lv.index: lv for lv in levels}
         self.seed, self.crn = seed, crn
         self.executor, self.journal, self.progress = executor, journal, progress
         self.replicate, self.batch_size, self.keys = replicate, batch_size, keys
+        self.scripts, self.max_contacts = dict(scripts or {}), max_contacts
         self.metrics: dict[tuple[int, int], dict[str, float]] = {}
         self.intervals: dict[tuple[int, int], dict[str, list[float]]] = {}
         self.seeds: dict[tuple[int, int], int] = {}
@@ -109,7 +112,8 @@ class _Runner:
             for part in range(k):
                 chunk = tuple(reps[part * len(reps) // k : (part + 1) * len(reps) // k])
                 tasks.append(Task(lv, self.keys[lv], level.scenario, level.policy, chunk,
-                                  tuple(self.seed_of(lv, r) for r in chunk), self.replicate))
+                                  tuple(self.seed_of(lv, r) for r in chunk), self.replicate,
+                                  self.scripts.get(level.policy or ""), self.max_contacts))
         for batch in self.executor.run(tasks):
             new = self.add(batch)
             if new and self.journal is not None:
@@ -194,6 +198,8 @@ def run_study(
     quiet: bool = True,
     ci_level: float = 0.95,
     plots: bool = True,
+    max_contacts: int | None = DEFAULT_MAX_CONTACTS,
+    force: bool = False,
 ) -> StudyResult:
     """Run a Monte-Carlo staffing study and return (and, with ``out``, write) its results.
 
@@ -207,6 +213,13 @@ def run_study(
     selection (``confidence``, indifference zone ``delta`` in money, default 1% of mean loss).
     ``crn=False`` gives every level independent seeds. ``replicate(scenario, seed=, policy=)``
     replaces the engine (tests). Raises :class:`StudyError` on a bad specification.
+
+    Before anything runs, the study is bounded: every level's run must fit ``max_contacts``
+    (see :mod:`crisissim.engine.workload`), the study at most ``MAX_STUDY_REPLICATIONS``
+    replications and ``MAX_STUDY_VALUES`` result values, and workers are capped at the CPUs and
+    the replications to run. Policies are checked once here (a scripted policy's file is read
+    once; its content and that of Python policy files are part of the resume fingerprint).
+    ``out`` must be a new or empty folder, or one holding this study (``force`` writes into any).
     """
     sc = _scenario_of(scenario)
     vary_l = _as_vary(vary)
@@ -226,23 +239,31 @@ def run_study(
     levels = build_levels(sc, vary_l, pols)
     if optimize and len(levels) < 2:
         raise StudyError("--optimize needs at least two levels (--vary or several --policy)")
+    per_level = max_r if (optimize or precision is not None) else reps
+    _check_size(sc, len(levels), per_level, reps, precision is not None or optimize)
 
     from crisissim.study.journal import fingerprint
 
     keys = {lv.index: fingerprint(lv.scenario)[:16] for lv in levels}
+    models = _check_levels(levels, keys, max_contacts if replicate is None else None)
+    scripts, policy_hashes = _check_policies(pols, sc, seed) if replicate is None else ({}, {})
     params = {"scenario": dump(sc), "vary": [[v.path, list(v.values)] for v in vary_l], "policies": pols,
               "seed": seed, "reps": reps, "crn": crn, "precision": precision, "max_reps": max_reps,
               "optimize": optimize, "confidence": confidence, "delta": delta,
-              "replicate": None if replicate is None else f"{replicate.__module__}.{replicate.__qualname__}"}
+              "replicate": None if replicate is None else f"{replicate.__module__}.{replicate.__qualname__}",
+              "scenario_hash": fingerprint(dump(sc)), "policy_files": policy_hashes}
     out_dir = Path(out) if out is not None else None
-    journal, old = (Journal.open(out_dir, params, resume) if out_dir is not None else (None, []))
+    journal, old = (Journal.open(out_dir, params, resume, force) if out_dir is not None else (None, []))
     own_exec = executor is None
     progress: Progress | None = None
     try:
         if executor is None:
-            executor = DaskExecutor(scheduler, workers) if scheduler else LocalExecutor(workers)
+            first = (min(reps, 10) if optimize else reps) * len(levels)
+            n = max(1, min(workers or cpu_count(), cpu_count(), first))  # never more workers than work or CPUs
+            executor = DaskExecutor(scheduler, n) if scheduler else LocalExecutor(n)
         progress = Progress(quiet=quiet)
-        runner = _Runner(levels, seed, crn, executor, journal, progress, replicate, batch_size, keys)
+        runner = _Runner(levels, seed, crn, executor, journal, progress, replicate, batch_size, keys,
+                         scripts, max_contacts)
         for b in old:
             runner.add(b)
         kn: KNResult | None = None
@@ -274,7 +295,7 @@ def run_study(
 
     table = runner.table()
     pool = pick_pool(sc, [v.path for v in vary_l])
-    erlang = {lv.index: erlang_agents(Scenario.model_validate(lv.scenario), pool) for lv in levels}
+    erlang = {lv.index: erlang_agents(models[keys[lv.index]], pool) for lv in levels}
     summary = analysis.summarize(levels, table, crn=crn, threshold=loss_threshold, erlang=erlang, level=ci_level)
     target = sc.scoring.service_level.target
     rec = analysis.recommend(levels, table, summary, crn=crn, target=target, level=ci_level)
@@ -291,10 +312,103 @@ def run_study(
                          analysis.intervals(levels, per_rep, ci_level), opt, reps * len(levels))
     result.params["loss_threshold"] = loss_threshold
     if out_dir is not None:
+        from crisissim.fileio import OutputError
         from crisissim.study.output import write_all
 
-        result.files = write_all(result, out_dir, plots=plots)
+        try:
+            result.files = write_all(result, out_dir, plots=plots)
+        except OutputError as e:
+            raise StudyError(f"{e} (the replications are kept in the journal; run again with --resume)") from None
     return result
+
+
+def _check_size(sc: Scenario, n_levels: int, per_level: int, reps: int, growing: bool) -> None:
+    """Refuse a study that would not fit in memory (or finish in a lifetime) before it starts."""
+    total = n_levels * per_level
+    cap = " or --max-reps" if growing else ""
+    if total > MAX_STUDY_REPLICATIONS:
+        raise StudyError(f"the study asks for up to {total:,} replications ({n_levels:,} levels × {per_level:,}), "
+                         f"more than the limit of {MAX_STUDY_REPLICATIONS:,}; lower --reps{cap} or narrow --vary")
+    intervals = math.ceil(sc.meta.duration / sc.meta.interval)
+    per_rep = 32 + intervals * (8 + len(sc.pools))
+    if total * per_rep > MAX_STUDY_VALUES:
+        raise StudyError(f"the study would keep about {total * per_rep:,} result values in memory ({total:,} "
+                         f"replications × {intervals:,} KPI intervals), more than the limit of {MAX_STUDY_VALUES:,}; "
+                         f"lower --reps{cap}, narrow --vary or lengthen meta.interval")
+
+
+def _check_levels(levels: list[Level], keys: dict[int, str], max_contacts: int | None) -> dict[str, Scenario]:
+    """Each level's validated scenario (by key); refuse a level whose runs would exceed the work limit."""
+    from crisissim.engine.workload import WorkloadError, check
+
+    models: dict[str, Scenario] = {}
+    for lv in levels:
+        key = keys[lv.index]
+        if key in models:
+            continue
+        models[key] = model = Scenario.model_validate(lv.scenario)
+        try:
+            check(model, max_contacts)
+        except WorkloadError as e:
+            where = "" if lv.label == "baseline" else f"level {lv.index} ({lv.label}): "
+            raise StudyError(f"{where}{e}") from None
+    return models
+
+
+def _check_policies(pols: Sequence[str | None], sc: Scenario, seed: int) -> tuple[dict[str, str], dict[str, str | None]]:
+    """Check every policy once, here, so a bad one is one line before any worker starts.
+
+    Returns the text of each scripted policy (the workers use it, not the file, which may change)
+    and the content hash of every policy file (scripted YAML or Python), for the resume fingerprint."""
+    import hashlib
+
+    from crisissim.policy import PolicyError, parse_scripted, resolve, scripted_path
+    from crisissim.scenario import ScenarioError
+    from crisissim.scenario.yamlio import read_text
+
+    scripts: dict[str, str] = {}
+    hashes: dict[str, str | None] = {}
+    for p in pols:
+        if p is None:
+            continue
+        path = scripted_path(p)
+        try:
+            if path is not None:
+                try:
+                    text = read_text(path)
+                except ScenarioError as e:
+                    raise PolicyError(str(e)) from None
+                parse_scripted(text, sc, file=path, name=p)
+                scripts[p] = text
+                hashes[p] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            else:
+                resolve(p, sc, seed)
+                hashes[p] = _code_hash(p)
+        except PolicyError as e:
+            lines = str(e).splitlines() or [""]
+            more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+            head = lines[0] if path is not None else f"--policy {p}: {lines[0]}"  # scripted ones are located
+            raise StudyError(head + more) from None
+    return scripts, hashes
+
+
+def _code_hash(policy: str) -> str | None:
+    """Content hash of the file a Python policy (``file.py:fn`` or ``module:fn``) comes from."""
+    import hashlib
+    import importlib.util
+
+    module = policy.strip().rpartition(":")[0]
+    try:
+        if module.endswith(".py") or "/" in module or "\\" in module:
+            origin = module
+        else:
+            spec = importlib.util.find_spec(module)
+            origin = spec.origin if spec is not None else None
+        if not origin or not Path(origin).is_file():
+            return None
+        return hashlib.sha256(Path(origin).read_bytes()).hexdigest()
+    except (ImportError, ValueError, OSError):
+        return None
 
 
 def _columns(levels: list[Level], table: analysis.Table) -> dict[str, np.ndarray]:

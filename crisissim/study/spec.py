@@ -11,6 +11,10 @@ precision: 2%                          # optional sequential stopping
 ```
 
 Problems are reported as ``FILE:LINE:COL: field: message`` (the first one, with a count).
+
+A study file is data: it may name only built-in policies and scripted policy files inside its
+own folder, write only inside its own folder, and never name a scheduler address. Python
+policies and addresses come from the command line (or ``--allow-code`` for a trusted file).
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ class StudyFile(BaseModel):
     vary: dict[str, Range] = Field(default_factory=dict)
     """Field path → range ``a:b:step``, list ``a,b,c`` or a YAML list."""
     policies: list[str] = Field(default_factory=list)
-    """Policies to compare."""
+    """Policies to compare: built-in names and scripted policy files in this file's folder (Python
+    policies only with ``--allow-code``)."""
     seed: int | None = Field(None, ge=0, le=2**63 - 1)
     """Study seed (default: the scenario's)."""
     loss_threshold: float | None = None
@@ -57,9 +62,9 @@ class StudyFile(BaseModel):
     workers: int | None = Field(None, ge=1, le=4096)
     """Local worker processes."""
     scheduler: str | None = None
-    """Dask scheduler address, or ``local`` for a Dask LocalCluster."""
+    """``local`` for a Dask LocalCluster (an address only with ``--allow-code``; give it with ``--scheduler``)."""
     out: str | None = None
-    """Output directory, relative to the study file."""
+    """Output directory inside the study file's folder, relative to it."""
 
     @field_validator("precision")
     @classmethod
@@ -90,8 +95,12 @@ def is_study_file(path: Path) -> bool:
     return root.kind == "map" and "scenario" in root.value and "meta" not in root.value
 
 
-def load_study_file(path: Path) -> tuple[StudyFile, list[Vary], Any]:
-    """Validate a study file; returns it, its parsed ``vary`` and the scenario it names."""
+def load_study_file(path: Path, allow_code: bool = False) -> tuple[StudyFile, list[Vary], Any]:
+    """Validate a study file; returns it, its parsed ``vary`` and the scenario it names.
+
+    A study file is data someone may have sent: it names only built-in policies and scripted
+    policy files inside its own folder, writes only inside its own folder, and never names a
+    Dask scheduler address; ``allow_code=True`` (``--allow-code``) lifts the code and address rules."""
     from crisissim.scenario import ScenarioError, load_scenario
     from crisissim.scenario.errors import validation_problems
     from crisissim.scenario.yamlio import load_yaml, problem, to_plain
@@ -124,27 +133,74 @@ def load_study_file(path: Path) -> tuple[StudyFile, list[Vary], Any]:
             resolve(data, v.path)
         except StudyError as e:
             raise StudyError(str(problem(vnode.keys.get(v.path, vnode), f"vary.{v.path}", str(e).split(": ", 1)[-1]))) from None
-    spec.policies = [_relative_policy(path, p) for p in spec.policies]
+    pnode = root.value.get("policies")
+    spec.policies = [_file_policy(path, p, pnode.value[i] if pnode is not None and pnode.kind == "seq" else root,
+                                  f"policies[{i}]", allow_code) for i, p in enumerate(spec.policies)]
+    if spec.scheduler is not None and spec.scheduler.strip() != "local" and not allow_code:
+        raise StudyError(str(problem(root.value["scheduler"], "scheduler",
+                                     "a study file may not send the study to a network address (give --scheduler "
+                                     "on the command line, or pass --allow-code if you trust this file)")))
+    if spec.out is not None:
+        spec.out = _inside_out(path, spec.out, root.value["out"])
     return spec, vary, scenario
 
 
-def _relative_policy(study: Path, policy: str) -> str:
-    """Scripted policy files named in a study file are relative to the study file, like its scenario."""
-    kind, sep, rest = policy.partition(":")
-    if sep and kind == "scripted" and rest and not Path(rest).is_absolute():
-        return f"scripted:{(study.parent / rest).resolve()}"
-    if not sep and policy.endswith((".yaml", ".yml")) and not Path(policy).is_absolute():
-        return str((study.parent / policy).resolve())
-    return policy
+def _inside(target: Path, folder: Path) -> bool:
+    return target == folder or target.is_relative_to(folder)
+
+
+def _file_policy(study: Path, policy: str, node: Any, where: str, allow_code: bool) -> str:
+    """A policy named in a study file, as data: a built-in name, or a scripted policy file inside the
+    study file's folder (relative to it) or among crisissim's bundled files. Python policies
+    (``module:function``, ``file.py:function``) only with ``allow_code``."""
+    from crisissim.policy import BUILTIN
+    from crisissim.scenario import bundled_scenarios_dir
+    from crisissim.scenario.yamlio import problem
+
+    text = policy.strip()
+    if text in BUILTIN:
+        return text
+    kind, sep, rest = text.partition(":")
+    scripted = (sep and kind == "scripted") or (not sep and text.lower().endswith((".yaml", ".yml")))
+    if not scripted:
+        if allow_code:
+            return text
+        raise StudyError(str(problem(node, where, f"{text!r} is Python code, and a study file may not run code "
+                                                  "(give it on the command line with --policy, or pass --allow-code "
+                                                  "if you trust this file)")))
+    name = rest if sep else text
+    folder = study.parent.resolve()
+    target = (study.parent / name).resolve()
+    bundled = bundled_scenarios_dir().resolve()
+    if not (_inside(target, folder) or _inside(target, bundled)):
+        raise StudyError(str(problem(node, where, f"policy file {name!r} is outside the study file's folder (a study "
+                                                  "file may name built-in policies and scripted policy files in its "
+                                                  "own folder)")))
+    return f"scripted:{target}"
+
+
+def _inside_out(study: Path, out: str, node: Any) -> str:
+    """A study file's ``out:`` is a relative folder inside the study file's folder."""
+    from crisissim.scenario.yamlio import problem
+
+    folder = study.parent.resolve()
+    if not out.strip() or Path(out).is_absolute() or not _inside((study.parent / out).resolve(), folder):
+        raise StudyError(str(problem(node, "out", f"expected a folder inside the study file's folder, such as "
+                                                  f"results (got {out!r}); give --out on the command line to write "
+                                                  "elsewhere")))
+    return out
 
 
 def _source_range(path: Path, node: Any, value: Any) -> Any:
     """An unquoted ``10:40`` is a YAML 1.1 base-60 integer; take the range as written instead."""
     if node.kind != "scalar" or type(node.value) is not int or node.style:
         return value
+    from crisissim.scenario import ScenarioError
+    from crisissim.scenario.yamlio import read_text
+
     try:
-        line = path.read_text(encoding="utf-8").splitlines()[node.line - 1]
-    except (OSError, IndexError, UnicodeDecodeError):
+        line = read_text(path).splitlines()[node.line - 1]
+    except (ScenarioError, IndexError):
         return value
     token = line[node.col - 1 :].split("#")[0].strip().split()[0].rstrip(",}]") if line[node.col - 1 :].strip() else ""
     return token if ":" in token else value
