@@ -100,7 +100,7 @@ def check_output(path: str | Path) -> Path:
     try:
         target = Path(os.path.realpath(path))
         st = os.stat(target)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         parent = target.parent
         while not parent.exists() and parent != parent.parent:
             parent = parent.parent

@@ -71,6 +71,15 @@ class SaveFile(_Strict):
 
     _root: Any = PrivateAttr(None)
 
+    def where_scenario(self) -> str:
+        """``FILE:LINE:COL: scenario.path`` in the save, for messages."""
+        node = self._root
+        try:
+            at = node.value["scenario"].value["path"]
+            return f"{at.file}:{at.line}:{at.col}: scenario.path"
+        except (AttributeError, KeyError, TypeError):
+            return f"{getattr(node, 'file', '<save>')}:1:1: scenario.path"
+
     def where(self, i: int, field: str | None = None) -> str:
         """``FILE:LINE:COL: decisions[i].field`` of decision ``i`` in the save, for messages."""
         node = self._root

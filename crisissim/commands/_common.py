@@ -23,3 +23,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one line on stderr and return the exit to raise."""
     typer.echo(f"crisissim: error: {message}", err=True)
     return typer.Exit(code)
+
+
+def first_line(text: str, hint: str = "") -> str:
+    """The first line of a multi-line error, with how many more there are (``hint`` added to that)."""
+    lines = [ln for ln in str(text).splitlines() if ln.strip()] or [""]
+    return lines[0] + (f" (and {len(lines) - 1} more{hint})" if len(lines) > 1 else "")

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from crisissim.commands._args import scenario_label, scenario_path
-from crisissim.commands._common import fail, write_atomic
+from crisissim.commands._common import fail, first_line, write_atomic
 from crisissim.limits import DEFAULT_MAX_CONTACTS
 
 
@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
     def run(
         file: Path | None = typer.Argument(None, help="Scenario YAML, or the name of a bundled one (default: the "
                                               "bundled default scenario).", show_default=False),
-        seed: int | None = typer.Option(None, "--seed", min=0, help="Random seed (default: the scenario's)."),
+        seed: Optional[int] = typer.Option(None, "--seed", min=0, max=2**63 - 1, help="Random seed (default: the scenario's)."),
         policy: str = typer.Option("default", "--policy", help="default | first | random | scripted:FILE | FILE.yaml | module:function."),
         json_out: Optional[str] = typer.Option(None, "--json", help="Write the full result as JSON to PATH, or - for stdout."),
         timeline: Optional[Path] = typer.Option(None, "--timeline", help="Write the sampled time series as CSV."),
@@ -107,13 +107,15 @@ def register(app: typer.Typer) -> None:
             if target is not None:
                 check_output(target)  # a folder, a FIFO or a device is refused before the run, not after
         saved = None
+        from_save = False
         if replay is not None:
             try:
                 saved = read_save(replay)
             except SaveError as e:
-                typer.echo(str(e), err=True)
-                raise typer.Exit(1) from None
+                typer.echo(first_line(str(e)), err=True)
+                raise typer.Exit(1)
             if file is None and saved.scenario.path:
+                from_save = True
                 file = Path(saved.scenario.path)
                 if not file.is_absolute():
                     file = (replay.parent / file).resolve() if (replay.parent / file).exists() else file
@@ -121,8 +123,11 @@ def register(app: typer.Typer) -> None:
         try:
             sc = load_scenario(path)
         except ScenarioError as e:
-            typer.echo(str(e), err=True)
-            raise typer.Exit(1) from None
+            if from_save:  # a path a shared save names: say what is wrong, never what the file holds
+                typer.echo(f"{saved.where_scenario()}: {_unusable(e, path)}", err=True)
+            else:
+                typer.echo(first_line(str(e), f"; crisissim validate {path} lists them all"), err=True)
+            raise typer.Exit(1)
         if saved is not None:
             try:
                 check_matches(saved, sc, replay)
@@ -139,7 +144,7 @@ def register(app: typer.Typer) -> None:
             try:
                 pol = resolve(policy, sc, run_seed)
             except PolicyError as e:
-                raise fail(str(e), 2) from None
+                raise fail(first_line(str(e)), 2)
             pol_name, log = _policy_name(pol), None
         if interval is not None:
             from crisissim.scenario.units import parse_duration
@@ -160,7 +165,7 @@ def register(app: typer.Typer) -> None:
             res = Simulation(sc, run_seed, pol, replay=log, record_contacts=contacts is not None,
                              max_contacts=max_contacts).result()
         except PolicyError as e:
-            raise fail(str(e), 1)
+            raise fail(first_line(str(e)), 1)
         except WorkloadError as e:
             typer.echo(f"{path}: {e}", err=True)
             raise typer.Exit(1)
@@ -209,7 +214,7 @@ def register(app: typer.Typer) -> None:
                 try:
                     other = resolve(spec, sc, run_seed)
                 except PolicyError as e:
-                    raise fail(str(e), 2) from None
+                    raise fail(first_line(str(e)), 2)
                 try:
                     rows.append((spec, Simulation(sc, run_seed, other, max_contacts=max_contacts).result().to_dict()))
                 except PolicyError as e:
@@ -217,6 +222,16 @@ def register(app: typer.Typer) -> None:
                 except WorkloadError as e:
                     raise fail(f"--compare {spec}: {e}", 1)
             typer.echo(comparison(rows), err=to_stdout)
+
+
+def _unusable(e, path) -> str:
+    """Why the scenario a save names cannot be used, without echoing anything the file holds."""
+    first = e.problems[0]
+    if first.line == 1 and first.col == 1 and not first.path and any(
+            w in first.message for w in ("no such file", "is a ", "cannot read", "larger than", "bad file name")):
+        return f"cannot load the scenario {path}: {first.message}"
+    return (f"{path} is not a valid scenario (see crisissim validate {path}, or give the scenario on the "
+            "command line: crisissim run SCENARIO --replay SAVE)")
 
 
 def comparison(rows: list[tuple[str, dict]]) -> str:

@@ -71,7 +71,7 @@ from crisissim.engine.reputation import Reputation, ReputationTicks
 from crisissim.engine.rng import CandidateStream
 from crisissim.engine.routing import route
 from crisissim.engine.snapshot import CardView, ContactStats, Snapshot, SnapshotBuilder, card_views
-from crisissim.engine.staff import StaffPool, schedule_shifts, scheduled_at, shift_changes
+from crisissim.engine.staff import StaffPool, schedule_shifts, scheduled_at, shift_plan
 from crisissim.engine.tick import Tick
 from crisissim.engine.timeline import TimeSeries
 from crisissim.engine.workload import DEFAULT_MAX_CONTACTS, step_budget
@@ -106,7 +106,7 @@ class Simulation:
         rs = sc.reputation
 
         # agents and contact types, and who serves what
-        self.pools = [StaffPool(n, i, spec, scheduled_at(spec, 0.0), seed, handover=bool(shift_changes(spec, self.duration)))
+        self.pools = [StaffPool(n, i, spec, scheduled_at(spec, 0.0), seed, handover=bool(shift_plan(spec, self.duration)))
                       for i, (n, spec) in enumerate(sc.pools.items())]
         # exposures and their incidents (the log, reputation and director they reach are made below)
         self.exposures = Incidents(clock, sc, seed, lambda part, amount: self.ledger.add(part, amount),

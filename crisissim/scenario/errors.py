@@ -69,6 +69,9 @@ def show(value: object, limit: int = 40) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, str) and "\n" in value.strip("\n"):  # a value over several lines: its first line only
+        first = repr(value.strip("\n").split("\n", 1)[0])
+        return (first[:-1] if len(first) < limit else first[: limit - 2]) + "…" + first[-1]
     text = repr(value) if isinstance(value, str) else str(value)
     text = text.replace("\n", "\\n")
     return text if len(text) <= limit else text[: limit - 1] + "…"

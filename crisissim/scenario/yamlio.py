@@ -299,8 +299,7 @@ class _Builder:
         try:
             return ctor(self.loader, raw)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as e:
-            what = str(e).splitlines()[0] if str(e) else type(e).__name__
-            self._problem(raw, f"bad {raw.tag.rsplit(':', 1)[-1]} value {show(raw.value)}: {show(what, 80)}")
+            self._problem(raw, f"bad {raw.tag.rsplit(':', 1)[-1]} value {show(raw.value)}")
             return raw.value
 
     def mapping(self, raw: yaml.MappingNode, line: int, col: int) -> Node:

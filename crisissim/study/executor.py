@@ -149,7 +149,7 @@ class LocalExecutor:
                 p.kill()
             for p in workers:
                 p.join(1.0)
-            self._shutdown(cancel=True)
+            self._shutdown(cancel=True, join=True)  # the pool's manager thread sees them gone and ends
 
     def _shutdown(self, cancel: bool, join: bool = False) -> None:
         if self._pool is not None:

@@ -163,7 +163,10 @@ def _file_policy(study: Path, policy: str, node: Any, where: str, allow_code: bo
     kind, sep, rest = text.partition(":")
     scripted = (sep and kind == "scripted") or (not sep and text.lower().endswith((".yaml", ".yml")))
     if not scripted:
-        if allow_code:
+        if allow_code:  # a Python file named by the study file is relative to it, like everything else
+            module, _, attr = text.rpartition(":")
+            if module.endswith(".py") and not Path(module).is_absolute():
+                return f"{(study.parent / module).resolve()}:{attr}"
             return text
         raise StudyError(str(problem(node, where, f"{text!r} is Python code, and a study file may not run code "
                                                   "(give it on the command line with --policy, or pass --allow-code "
