@@ -63,14 +63,8 @@ def read_input(path: str | Path, limit: int) -> bytes:
             raise InputError("is a directory (expected a YAML file)")
         if not stat.S_ISREG(mode):
             raise InputError(f"is {kind_of(mode)} (expected a regular file)")
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return b"".join(chunks)
+        with os.fdopen(os.dup(fd), "rb") as fh:  # one buffer of at most limit + 1 bytes
+            return fh.read(limit + 1)
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror or e}") from None
     finally:

@@ -64,9 +64,10 @@ def dist(draw, allow_zero: bool = True):
 
 
 def effect(draw, names):
-    types, channels, pools, injects = names
-    kinds = ["cost", "reputation", "rate", "surge", "compensation", "deflect", "amplification", "handle_time",
-             "resolution", "outage"] + (["staff"] if pools else []) + (["statement"] if injects else [])
+    types, channels, pools, injects, exposures = names
+    kinds = ["cost", "reputation", "rate", "surge", "ramp", "compensation", "deflect", "amplification",
+             "handle_time", "resolution", "outage", "fine"] + (["staff"] if pools else []) + \
+        (["statement"] if injects else []) + (["expose", "retrieve", "hazard", "inflow"] if exposures else [])
     kind = draw(st.sampled_from(kinds))
     target = draw(st.sampled_from([None, *types, *channels]))
     e: dict = {"effect": kind}
@@ -78,6 +79,19 @@ def effect(draw, names):
         e.update(factor=draw(st.sampled_from([0, 0.5, 2, 1000])), target=target)
     elif kind == "surge":
         e.update(peak=draw(st.sampled_from([0, 1, 10, 1000])), half_life=draw(positive), target=target)
+    elif kind == "ramp":
+        e.update(peak=draw(st.sampled_from([0, 1, 10, 1000])), over=draw(positive), target=target)
+    elif kind == "fine":
+        e["amount"] = draw(st.sampled_from([0, 1e6, 1e15]))
+    elif kind == "expose":
+        e.update(exposure=draw(st.sampled_from(exposures)), units=draw(st.sampled_from([0, 10, 10**6, 10**10])),
+                 rate=draw(st.sampled_from([0, 5, 1e9])), per=draw(st.sampled_from(["minute", "hour", "day"])))
+    elif kind == "retrieve":
+        e.update(exposure=draw(st.sampled_from(exposures)), half_life=draw(positive))
+    elif kind == "hazard":
+        e.update(exposure=draw(st.sampled_from(exposures)), factor=draw(st.sampled_from([0, 0.5, 1000])))
+    elif kind == "inflow":
+        e.update(exposure=draw(st.sampled_from(exposures)), factor=draw(st.sampled_from([0, 2, 1000])))
     elif kind == "staff":
         e.update(pool=draw(st.sampled_from(pools)), add=draw(st.sampled_from([-10000, -3, 5, 10000])))
     elif kind == "compensation":
@@ -95,7 +109,7 @@ def effect(draw, names):
                  transparency=draw(st.sampled_from([0, 0.5, 1])))
     else:
         e["channel"] = draw(st.sampled_from(channels))
-    if kind not in ("cost", "reputation", "surge") and draw(st.booleans()):
+    if kind not in ("cost", "reputation", "surge", "fine") and draw(st.booleans()):
         e["duration"] = draw(minutes)
     return e
 
@@ -105,7 +119,7 @@ CONDITIONS = ["time > 30", "queue > 5", "reputation < 60", "abandon_rate > 0.1",
 
 
 def condition(draw, names):
-    _, _, pools, injects = names
+    _, _, pools, injects, _ = names
     extra = [f"fired.{i} >= 1" for i in injects] + [f"occupancy.{p} > 0.9" for p in pools]
     return draw(st.sampled_from(CONDITIONS + extra))
 
@@ -163,14 +177,32 @@ def scenarios(draw):
         pools[name] = pool
     data: dict = {"meta": meta, "channels": channels, "contact_types": types, "pools": pools}
     inject_names = INJECTS[: draw(st.integers(0, 3))]
-    names = (list(types), list(channels), list(pools), inject_names)
+    exposures = {}
+    for name in ["e1", "e2"][: draw(rare([0], [1, 2]))]:
+        ex: dict = {"units": draw(st.sampled_from([0, 100, 10**6, 10**10])), "incidents": {
+            "hurt": {"hazard": draw(st.sampled_from([0, 1e-4, 1, 1000])), "per": draw(st.sampled_from(["minute", "day"])),
+                     "cost": {"dist": "fixed", "value": draw(st.sampled_from([0, 100, 1e12]))},
+                     "reputation": draw(st.sampled_from([0, -1, -100]))}}}
+        if inject_names and draw(st.booleans()):
+            ex["incidents"]["hurt"]["fires"] = draw(st.sampled_from(inject_names))
+        if draw(st.booleans()):
+            ex["at"] = draw(st.floats(0, duration))
+        exposures[name] = ex
+    if exposures:
+        data["exposures"] = exposures
+    names = (list(types), list(channels), list(pools), inject_names, list(exposures))
     injects = []
     for name in inject_names:
         inj: dict = {"id": name}
-        if draw(st.booleans()):
+        how = draw(st.sampled_from(["at", "at", "random", "when", "when"] + (["incident"] if exposures else [])))
+        if how == "at":
             inj["at"] = draw(st.floats(0, duration * 1.1))
-        else:
+        elif how == "random":
+            inj["at"] = {"dist": "uniform", "low": 0, "high": draw(st.floats(0, duration * 2))}
+        elif how == "when":
             inj["when"] = condition(draw, names)
+        if draw(st.booleans()):
+            inj["probability"] = draw(st.sampled_from([0, 0.5, 1]))
         if draw(st.booleans()):
             inj["every"] = draw(rare([1, 10, 60], [1e-9, 1e-3]))
         if draw(st.booleans()):

@@ -54,7 +54,7 @@ def test_the_fixture_validates():
      "e.yaml:42:11: injects[1].when: bad condition: '>' compares numbers (got true/false)"),
     ("cost: {dist: fixed, value: 200}", "cost: {dist: fixed, value: 2h}",
      "e.yaml:34:15: exposures.batch.incidents.refund.cost: value of a cost is money, a plain number (got '2h')"),
-    ("cost: {dist: fixed, value: 200}", "cost: {dist: lognormal, mu: 25, sigma: 20}",
+    ("cost: {dist: fixed, value: 200}", "cost: {dist: lognormal, mu: 25, sigma: 5}",
      "e.yaml:34:15: exposures.batch.incidents.refund.cost: a cost's mean and standard deviation must be at most 1e+12"),
     ("hazard: 0.001\n", "hazard: 900\n",
      "e.yaml:15:3: exposures.batch: this exposure could breed up to 4.5e+06 incidents in a run (expected at most "

@@ -48,18 +48,17 @@ def entry_kind(entry: dict) -> str | None:
 class DecisionError(ValueError):
     """A decision or action that cannot be taken now (unknown id, card not open, on cooldown).
 
-    For a replayed decision log, ``index`` and ``field`` say which entry is at fault."""
+    For a replayed decision log, ``index`` and ``field`` say which entry is at fault and
+    ``detail`` what is wrong with it."""
 
-    index: int | None = None
-    field: str | None = None
-    detail: str = ""
+    def __init__(self, message: str, index: int | None = None, field: str | None = None, detail: str = ""):
+        super().__init__(message)
+        self.index, self.field, self.detail = index, field, detail
 
 
 def replay_error(index: int, field: str | None, detail: str) -> DecisionError:
     """A :class:`DecisionError` about entry ``index`` (its ``field``) of a replayed decision log."""
-    e = DecisionError(f"decisions.{index}{'.' + field if field else ''}: {detail}")
-    e.index, e.field, e.detail = index, field, detail
-    return e
+    return DecisionError(f"decisions.{index}{'.' + field if field else ''}: {detail}", index, field, detail)
 
 
 @dataclass

@@ -35,6 +35,7 @@ one owner, found by name:
 ``lookup.Lookup``          the values the condition language reads
 ``snapshot``               the immutable views the game shows
 ``result.Result``          the final summary and the flat metrics (``METRICS``)
+``workload``               the work a run will be, estimated before it starts, and its limit
 =========================  ==========================================================
 
 Extension points: a new effect kind is one module in ``crisissim/scenario/effects/``; a new

@@ -5,13 +5,16 @@
 * first contacts: ∫ rate · profile over the run, times the rate effects that can raise it
   (every inject, the strongest option of each card, each action once) and the word-of-mouth
   factor at the worst reputation (1 + arrival_feedback · baseline / 100);
-* surges: each firing adds ``peak · base · max(profile) · half_life / ln 2`` contacts;
+* surges: each firing adds ``peak · base · max(profile) · half_life / ln 2`` contacts, a ramp
+  ``peak · base · max(profile) · duration``;
 * social self-excitation (Hawkes): an immigrant post's expected progeny over the run of length T
   is ``1 + n (e^{(n-1)βT} - 1) / (n - 1)``, where the branching ratio n is excitation ÷ β ×
   negative share × the strongest amplification (``1/(1-n)`` for a long subcritical run);
 * repeat contacts and redials: a chain of ``1 / (1 - q)`` contacts, q the largest chance of
   coming back (1 − the lowest first-contact resolution, or the redial share), and never more
-  than ``1 + duration / mean delay`` (an endless chain in no time is unbounded work).
+  than ``1 + duration / mean delay`` (an endless chain in no time is unbounded work);
+* exposure incidents: no more than the units ever exposed (each incident takes its unit out),
+  nor than those units × the total hazard (at its strongest) × the run.
 
 Clock events not tied to contacts (samples, KPI intervals, profile steps, repeating injects,
 shift changes) are counted too. :func:`check` refuses a scenario whose estimate exceeds
@@ -46,7 +49,7 @@ class Workload:
     """An upper estimate of one replication's work."""
 
     contacts: float
-    """Contacts (first contacts, repeats, redials, social posts)."""
+    """Contacts (first contacts, repeats, redials, social posts) and exposure incidents."""
     clock_events: float
     """Events not tied to contacts: samples (weighted by what a sample does), intervals, profile steps…"""
     by_type: dict[str, float] = field(default_factory=dict)
@@ -78,14 +81,16 @@ def _sources(sc):
 
 
 def _firings(sc, inj) -> float:
+    """Most times an inject can fire (at a time, on a condition, or when an incident names it)."""
     d = sc.meta.duration
+    cap = float(inj.limit) if inj.limit is not None else (math.inf if inj.every is not None else 1.0)
     if inj.every is None:
-        return 1.0 if inj.limit is None else float(inj.limit) if inj.when is not None else 1.0
-    start = inj.at if inj.at is not None else 0.0
+        return cap
+    start = inj.at if isinstance(inj.at, (int, float)) else 0.0  # a random time may come at once
     n = 1.0 + max(0.0, d - start) / inj.every
     if inj.when is not None:  # conditions are checked at samples
         n = min(n, 1.0 + d / sc.meta.sample_every)
-    return min(n, float(inj.limit)) if inj.limit is not None else n
+    return min(n, cap)
 
 
 def _strongest(sc, name: str, kind: str, value) -> tuple[float, float]:
@@ -101,6 +106,8 @@ def _strongest(sc, name: str, kind: str, value) -> tuple[float, float]:
                     m *= max(1.0, value(e))
                 if kind == "rate" and e.effect == "surge" and name in _targets(sc, e.target):
                     a += e.peak * min(e.half_life / math.log(2), horizon)
+                if kind == "rate" and e.effect == "ramp" and name in _targets(sc, e.target):
+                    a += e.peak * horizon  # climbs to its peak and holds (at most) to the end
             best_mult, best_area = max(best_mult, m), max(best_area, a)
         mult *= best_mult
         area += best_area * times
@@ -209,12 +216,42 @@ def estimate(sc) -> Workload:
         if reason and first > 0:
             why[name] = reason
         by_type[name] = first * chain if first > 0 else 0.0
+    for name, n in _incidents(sc).items():
+        by_type[f"exposures.{name}"] = n
     conditions = sum(1 for x in [*sc.injects, *sc.decisions] if x.when is not None)
     tick_work = 1.0 + (len(sc.contact_types) + len(sc.pools) + 4 * conditions) / 8.0
     clock += (d / sc.meta.sample_every) * tick_work + d / sc.meta.interval
     clock += sum(_firings(sc, i) for i in sc.injects) + len(sc.decisions)
     clock += sum(2 * len(p.shifts or []) for p in sc.pools.values())
-    return Workload(sum(by_type.values()), clock, by_type, why)
+    return Workload(math.fsum(by_type.values()), clock, by_type, why)
+
+
+def _incidents(sc) -> dict[str, float]:
+    """Most incidents of each exposure over the run: every incident takes its unit out, so no more
+    than the units ever exposed, nor than those units times the strongest hazard over the run."""
+    from crisissim.scenario.units import PER_MINUTES
+
+    exposures = getattr(sc, "exposures", None) or {}
+    out: dict[str, float] = {}
+    d = sc.meta.duration
+    for name, ex in exposures.items():
+        units = float(ex.units)
+        factor = 1.0
+        for choices, times in _sources(sc):
+            best_units, best_factor = 0.0, 1.0
+            for effects in choices:
+                u, f = 0.0, 1.0
+                for e in effects:
+                    if e.effect == "expose" and e.exposure == name:
+                        u += e.units + e.rate / PER_MINUTES[e.per] * d
+                    if e.effect == "hazard" and e.exposure == name:
+                        f *= max(1.0, e.factor)
+                best_units, best_factor = max(best_units, u), max(best_factor, f)
+            units += best_units * times
+            factor *= best_factor
+        hazard = sum(i.hazard_per_minute for i in ex.incidents.values()) * factor
+        out[name] = min(units, units * hazard * d)
+    return out
 
 
 def _count(x: float) -> str:
@@ -232,9 +269,11 @@ def check(sc, max_contacts: int | None = DEFAULT_MAX_CONTACTS) -> Workload:
         raise WorkloadError(f"contact_types.{name}: the run would never finish: {reason}")
     if w.contacts > max_contacts:
         name = max(w.by_type, key=w.by_type.get)
+        where = name if name.startswith("exposures.") else f"contact_types.{name}"
+        what = "contacts and incidents" if any(k.startswith("exposures.") for k in w.by_type) else "contacts"
         raise WorkloadError(
-            f"the run would handle about {_count(w.contacts)} contacts (an upper estimate, mostly "
-            f"contact_types.{name}), more than the limit of {max_contacts:,}; {raise_it}")
+            f"the run would handle about {_count(w.contacts)} {what} (an upper estimate, mostly "
+            f"{where}), more than the limit of {max_contacts:,}; {raise_it}")
     limit = max_contacts * EVENTS_PER_CONTACT
     if w.clock_events > limit:
         raise WorkloadError(
