@@ -8,8 +8,8 @@ that ``validate`` refuses is skipped; one it accepts goes through ``crisissim ru
 with a small work limit, so every run is short: it must exit 0 with a summary, or 1 with exactly
 one line on stderr.
 
-The default suite runs a fixed (derandomized) sample; ``pytest -m slow tests/test_run_property.py``
-runs a longer random one.
+The default suite runs a fixed (derandomized) sample; the ``slow`` run (``bash scripts/test.sh -m
+slow``, part of ``.ci/run``) a longer one (both derandomized, so a run of the suite never depends on luck).
 """
 
 from __future__ import annotations
@@ -270,16 +270,10 @@ def test_what_validate_accepts_runs_or_is_refused_in_one_line(data, policy, tmp_
 
 
 @pytest.mark.slow
-def test_what_validate_accepts_runs_or_is_refused_in_one_line_long(tmp_path_factory, capsys, request):
-    if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("long profile: run with -m slow")
-
-    @settings(max_examples=1500, **SETTINGS)
-    @given(data=scenarios(), policy=st.sampled_from(["default", "first", "random"]))
-    def long(data, policy):
-        check_run(data, tmp_path_factory.mktemp("long"), capsys, policy)
-
-    long()
+@settings(max_examples=1500, derandomize=True, **SETTINGS)
+@given(data=scenarios(), policy=st.sampled_from(["default", "first", "random"]))
+def test_what_validate_accepts_runs_or_is_refused_in_one_line_long(data, policy, tmp_path_factory, capsys):
+    check_run(data, tmp_path_factory.mktemp("long"), capsys, policy)
 
 
 def test_the_sample_reaches_runs_and_refusals(tmp_path_factory, capsys):
