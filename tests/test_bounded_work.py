@@ -343,3 +343,11 @@ def test_a_study_on_a_full_disk_is_one_line_and_resumable(tmp_path):
                        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stderr
     assert "5 levels, 100 replications" in r.stdout
+
+
+def test_churn_odds_beyond_floating_point_mean_no_churn_not_a_crash():
+    """A negative wait weight over a tiny SLA sends the churn log-odds below -709 (exp overflows)."""
+    data = deep(BASE, {"channels": {"mail": {"kind": "async", "sla": 1e-9}},
+                       "contact_types": {"q": {"channel": "mail"}}, "churn": {"wait": -100}})
+    res = Simulation(load_scenario_text(yaml.safe_dump(data)), 1).result().to_dict()
+    assert res["contacts"]["served"] > 0 and res["churned"] >= 0

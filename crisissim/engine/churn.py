@@ -63,7 +63,11 @@ class ChurnModel:
         x = self.intercept + t.wait_coef * (c.start - c.arrival) + self.log_sensitivity[c.seg]
         if resolved:
             x -= self.b_fix + self.churn_cut * strength
-        if c.churn_u < 1.0 / (1.0 + math.exp(-x)):
+        try:
+            p = 1.0 / (1.0 + math.exp(-x))
+        except OverflowError:  # log-odds below -709 (a negative wait weight, a very long wait): no churn
+            p = 0.0
+        if c.churn_u < p:
             self._lost(t, c)
             return True, x
         return False, x
@@ -71,7 +75,11 @@ class ChurnModel:
     def after_abandon(self, t, c, wait: float) -> tuple[bool, float]:
         """Does the customer of an abandoned contact churn? (books the churner if so)"""
         x = self.intercept + t.wait_coef * wait + self.b_abandon + self.log_sensitivity[c.seg]
-        if c.churn_u < 1.0 / (1.0 + math.exp(-x)):
+        try:
+            p = 1.0 / (1.0 + math.exp(-x))
+        except OverflowError:  # log-odds below -709 (a negative wait weight, a very long wait): no churn
+            p = 0.0
+        if c.churn_u < p:
             self._lost(t, c)
             return True, x
         return False, x
@@ -89,7 +97,11 @@ class ChurnModel:
         if not churned:
             return False
         x -= self.outreach_cut + self.churn_cut * strength
-        if u < 1.0 / (1.0 + math.exp(-x)):
+        try:
+            p = 1.0 / (1.0 + math.exp(-x))
+        except OverflowError:  # far below: the customer stays
+            p = 0.0
+        if u < p:
             return False
         self.contact -= 1
         self.saved += 1
