@@ -41,7 +41,10 @@ def rare(common, extreme):
 
 
 def dist(draw, allow_zero: bool = True):
-    kind = draw(st.sampled_from(["exponential", "lognormal", "gamma", "uniform", "fixed", "empirical"]))
+    kind = draw(st.sampled_from(["exponential", "lognormal", "gamma", "weibull", "uniform", "fixed", "empirical"]))
+    if kind == "weibull":
+        return {"dist": kind, "shape": draw(rare([0.05, 0.5, 1, 3, 100], [1e-3, 1e3])),
+                "scale": draw(rare([1e-3, 1, 5, 240], [0, 1e200]))}
     if kind == "exponential":
         return {"dist": kind, "mean": draw(positive)}
     if kind == "lognormal":
