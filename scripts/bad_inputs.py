@@ -40,7 +40,6 @@ from typing import Callable
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-SCEN = ROOT / "scenarios"
 MEMORY = 3 * 1024**3
 
 BASE = {
