@@ -68,8 +68,9 @@ class Case:
     timeout: float = 60.0
     fsize: int | None = None  # RLIMIT_FSIZE in bytes
     user: str | None = None  # run as this user (root only)
-    signal_after: float | None = None  # send SIGINT after this many seconds
+    signal_after: float | None = None  # send the signal once the process has used this many CPU seconds
     signal: int = signal.SIGINT
+    ready: Callable[[Path], bool] | None = None  # send the signal once this holds (instead of CPU seconds)
     env: dict = field(default_factory=dict)
 
 
@@ -115,6 +116,16 @@ def immutable(name: str) -> Callable[[Path], None]:
     def go(d: Path) -> None:
         (d / name).mkdir(mode=0o555)
         subprocess.run(["chattr", "+i", str(d / name)], capture_output=True)
+    return go
+
+
+def journaled(folder: str) -> Callable[[Path], bool]:
+    """Ready once the study in ``folder`` has journaled a batch."""
+    def go(d: Path) -> bool:
+        try:
+            return '"batch"' in (d / folder / "journal.jsonl").read_text()
+        except OSError:
+            return False
     return go
 
 
@@ -366,7 +377,7 @@ def cases() -> list[Case]:
              setup=write("p.yaml", "cards: !!python/object/apply:os.system ['touch PWNED']\n"), check=absent("PWNED"))
     run_case("--compare nosuch", ["--compare", "default,nosuch"])
     run_case("--compare with a bad scripted file", ["--compare", "scripted:nope.yaml"])
-    run_case("Ctrl-C", [], expect="interrupt", signal_after=2.5,
+    run_case("Ctrl-C", [], expect="interrupt", signal_after=3.0,
              setup=scenario("base.yaml", {"meta": {"duration": "3d"}, "contact_types": {"q": {"arrival": {"rate": 20000}}},
                                           "pools": {"a": {"size": 1500}}}))
 
@@ -514,11 +525,11 @@ def cases() -> list[Case]:
                          write("p.yaml", "cards: {card: 'no'}\n")))
     cli_study("a full disk", ["--reps", "20", "--out", "o"], fsize=4096)
     cli_study("Ctrl-C keeps finished replications", ["--reps", "40", "--out", "o", "--workers", "2", "--batch-size", "4"],
-              expect="interrupt", signal_after=8.0,
+              expect="interrupt", signal_after=0.0, ready=journaled("o"),
               setup=scenario("base.yaml", {"contact_types": {"q": {"arrival": {"rate": 3000}}}, "meta": {"duration": "8h"}}),
               check=lambda d, r: None if (d / "o" / "journal.jsonl").read_text().count('"batch"') >= 1 else "nothing kept")
     cli_study("SIGTERM keeps finished replications", ["--reps", "40", "--out", "o", "--workers", "2", "--batch-size", "4"],
-              expect="interrupt", signal_after=8.0, signal=signal.SIGTERM,
+              expect="interrupt", signal_after=0.0, ready=journaled("o"), signal=signal.SIGTERM,
               setup=scenario("base.yaml", {"contact_types": {"q": {"arrival": {"rate": 3000}}}, "meta": {"duration": "8h"}}))
 
     # --- other commands -------------------------------------------------------------------------------
@@ -554,6 +565,15 @@ def _preexec(case: Case):
     return go
 
 
+def _cpu(pid: int) -> float:
+    """CPU seconds a process has used (user + system), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def run_case(case: Case, scratch: Path) -> tuple[str, float, int | None, str]:
     """(status, seconds, rc, note) where status is clean / NOT CLEAN / skipped."""
     if case.user is not None and os.geteuid() != 0:
@@ -576,10 +596,13 @@ def run_case(case: Case, scratch: Path) -> tuple[str, float, int | None, str]:
     p = subprocess.Popen([sys.executable, "-m", "crisissim", *case.argv], cwd=work, env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, errors="replace", preexec_fn=_preexec(case))
     try:
-        if case.signal_after is not None:
-            try:
-                p.wait(case.signal_after)
-            except subprocess.TimeoutExpired:
+        if case.signal_after is not None:  # once it has run that long on a CPU (past start-up, however busy)
+            def ready() -> bool:
+                return case.ready(work) if case.ready is not None else _cpu(p.pid) >= case.signal_after
+
+            while p.poll() is None and not ready() and time.monotonic() - t0 < case.timeout:
+                time.sleep(0.1)
+            if p.poll() is None:
                 p.send_signal(case.signal)
             t_sig = time.monotonic()
             out, err = p.communicate(timeout=case.timeout)

@@ -45,6 +45,12 @@ def start(args, cwd):
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_for(predicate, timeout=240.0):
     t0 = time.monotonic()
     while not predicate():
@@ -60,7 +66,7 @@ def test_ctrl_c_in_run_is_one_line(tmp_path):
         **BASE["contact_types"]["q"], "arrival": {"rate": 20000, "per": "hour"}}}, pools={"a": {"size": 1500, "skills": ["q"]}})
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(big))
     p = start(["run", "s.yaml", "--json", "r.json"], tmp_path)
-    time.sleep(3)
+    wait_for(lambda: p.poll() is not None or cpu_seconds(p.pid) > 3.0)  # well past start-up, however busy the machine
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
     assert p.returncode == 130 and out == ""

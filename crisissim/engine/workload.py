@@ -14,7 +14,8 @@
   coming back (1 − the lowest first-contact resolution, or the redial share), and never more
   than ``1 + duration / mean delay`` (an endless chain in no time is unbounded work);
 * exposure incidents: no more than the units ever exposed (each incident takes its unit out),
-  nor than those units × the total hazard (at its strongest) × the run.
+  nor than those units × the total hazard (at its strongest) × the run;
+* retention outreach: the ``calls`` of every ``outreach`` effect, each time it can start.
 
 Clock events not tied to contacts (samples, KPI intervals, profile steps, repeating injects,
 shift changes) are counted too. :func:`check` refuses a scenario whose estimate exceeds
@@ -218,6 +219,9 @@ def estimate(sc) -> Workload:
         by_type[name] = first * chain if first > 0 else 0.0
     for name, n in _incidents(sc).items():
         by_type[f"exposures.{name}"] = n
+    calls = _outreach_calls(sc)
+    if calls:
+        by_type["outreach"] = calls
     conditions = sum(1 for x in [*sc.injects, *sc.decisions] if x.when is not None)
     tick_work = 1.0 + (len(sc.contact_types) + len(sc.pools) + 4 * conditions) / 8.0
     clock += (d / sc.meta.sample_every) * tick_work + d / sc.meta.interval
@@ -254,6 +258,14 @@ def _incidents(sc) -> dict[str, float]:
     return out
 
 
+def _outreach_calls(sc) -> float:
+    """Most retention calls (``outreach`` effects' ``calls``), each a piece of a pool's work."""
+    total = 0.0
+    for choices, times in _sources(sc):
+        total += max(sum(getattr(e, "calls", 0) for e in effects if e.effect == "outreach") for effects in choices) * times
+    return total
+
+
 def _count(x: float) -> str:
     return f"{x:,.0f}" if x < 1e15 else f"{x:.1e}"
 
@@ -269,7 +281,7 @@ def check(sc, max_contacts: int | None = DEFAULT_MAX_CONTACTS) -> Workload:
         raise WorkloadError(f"contact_types.{name}: the run would never finish: {reason}")
     if w.contacts > max_contacts:
         name = max(w.by_type, key=w.by_type.get)
-        where = name if name.startswith("exposures.") else f"contact_types.{name}"
+        where = name if name.startswith("exposures.") or name == "outreach" else f"contact_types.{name}"
         what = "contacts and incidents" if any(k.startswith("exposures.") for k in w.by_type) else "contacts"
         raise WorkloadError(
             f"the run would handle about {_count(w.contacts)} {what} (an upper estimate, mostly "
