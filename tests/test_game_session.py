@@ -202,26 +202,27 @@ def test_resume_from_the_command_line_finds_the_last_unfinished_run(tmp_path, mo
     bad = tmp_path / "bad.json"
     data = json.loads(path.read_text())
     data["decisions"] = [{"t": 1.0, "step": 3, "by": "trainee", "action": "teleport"}]
-    bad.write_text(json.dumps(data))
+    text = json.dumps(data)
+    bad.write_text(text)
     assert main(["play", "--resume", str(bad)]) == 1
-    assert capsys.readouterr().err.strip() == f"{bad}: decisions.0: unknown action 'teleport'"
+    col = text.index('"teleport"') + 1
+    assert capsys.readouterr().err.strip() == f"{bad}:1:{col}: decisions[0].action: unknown action 'teleport'"
     assert branch_path(tmp_path / "run.json") == tmp_path / "run-r1.json"
     (tmp_path / "run-r1.json").write_text("{}")
     assert branch_path(tmp_path / "run-r1.json") == tmp_path / "run-r2.json"
 
 
-def test_a_failing_autosave_is_said_and_the_run_goes_on(tmp_path, capsys):
-    app = make_app(tmp_path, speed=6.0)
-    dash = start_run(app)
-    (tmp_path / "afile").write_text("not a folder")
-    dash.session.save_path = tmp_path / "afile" / "run.json"
-    while dash.clock.snap.time < 20:
-        app.update(TICK)
-        if app.stack.top is not dash:
-            app.stack.pop()
-    dash.session.autosaver.flush()
-    app.update(TICK)
-    assert dash.session.autosaver.error and dash.toast.startswith("The autosave failed (")
-    app.handle_event(pygame.event.Event(pygame.QUIT))  # quitting still works, and says why nothing was saved
-    assert not app.running
-    assert "crisissim: could not save the run to" in capsys.readouterr().err
+def test_a_finished_games_save_records_its_result_and_replays_exactly(tmp_path, capsys):
+    from crisissim.scenario import load_scenario
+
+    s = Session(load_scenario(RECALL), RECALL, 5, save_path=tmp_path / "done.json")
+    s.sim.run_until(30.0)
+    card = s.sim.run_to_next_decision()
+    if card is not None:
+        s.sim.decide(card.id, card.options[0][0])
+    s.sim.result()
+    path = s.save()
+    data = json.loads(path.read_text())
+    assert len(data["result_fingerprint"]) == 64 and data["at"] == s.sim.duration
+    assert main(["run", "--replay", str(path)]) == 0
+    assert "reproduced exactly" in capsys.readouterr().out.splitlines()[0]

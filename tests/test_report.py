@@ -71,6 +71,7 @@ def test_scenario_texts_never_become_markup(tmp_path):
     from test_engine_behaviour import crisis_dict
 
     data = crisis_dict()
+    data["channels"]["social"]["excitation"] = 1.5  # validate refuses the explosive 2.0 (a branching ratio above 1)
     data["meta"]["title"] = "<img src=x onerror=alert(1)> Kettle & Co | *bold*"
     data["decisions"][0]["options"][1]["label"] = "Apologise <b>now</b>"
     path = tmp_path / "evil.yaml"

@@ -87,7 +87,8 @@ def open_save(save_path, scenario=None):
     try:
         DecisionPlan(scenario, log)
     except DecisionError as e:
-        raise SaveError(f"{save_path}: {e}") from None
+        where = save.where(e.index, e.field) if e.index is not None else str(save_path)
+        raise SaveError(f"{where}: {e.detail or e}") from None
     return save, scenario, path, log
 
 
@@ -169,9 +170,10 @@ class Session:
     def save_data(self) -> dict:
         """The save record of the run as it stands (``at``: the simulated minute reached)."""
         finished = self.sim.finished
-        total = self.sim.result().to_dict()["total_loss"] if finished else None
+        result = self.sim.result().to_dict() if finished else None
+        total = result["total_loss"] if finished else None
         return build_save(self.scenario, self.seed, self.decisions, path=str(self.path) if self.path else None,
-                          policy=None, total_loss=total, at=self.sim.duration if finished else self.now)
+                          policy=None, total_loss=total, result=result, at=self.sim.duration if finished else self.now)
 
     def save(self) -> Path:
         """Write the save file now, atomically, after any autosave still on its way; return its path."""
