@@ -226,3 +226,20 @@ def test_a_finished_games_save_records_its_result_and_replays_exactly(tmp_path, 
     assert len(data["result_fingerprint"]) == 64 and data["at"] == s.sim.duration
     assert main(["run", "--replay", str(path)]) == 0
     assert "reproduced exactly" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_a_failing_autosave_is_said_and_the_run_goes_on(tmp_path, capsys):
+    app = make_app(tmp_path, speed=6.0)
+    dash = start_run(app)
+    (tmp_path / "afile").write_text("not a folder")
+    dash.session.save_path = tmp_path / "afile" / "run.json"
+    while dash.clock.snap.time < 20:
+        app.update(TICK)
+        if app.stack.top is not dash:
+            app.stack.pop()
+    dash.session.autosaver.flush()
+    app.update(TICK)
+    assert dash.session.autosaver.error and dash.toast.startswith("The autosave failed (")
+    app.handle_event(pygame.event.Event(pygame.QUIT))  # quitting still works, and says why nothing was saved
+    assert not app.running
+    assert "crisissim: could not save the run to" in capsys.readouterr().err

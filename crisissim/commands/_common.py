@@ -6,7 +6,6 @@ import typer
 
 from crisissim.fileio import write_atomic  # noqa: F401  (re-exported for the commands)
 
-
 INTERRUPT_REPORTED = False
 """Set by a command that has told the user about a Ctrl-C itself (the CLI then stays quiet)."""
 

@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         file: Path | None = typer.Argument(None, help="Scenario YAML, or the name of a bundled one (default: choose "
                                               "a bundled one in the menu); with --resume, a save file.",
                                         show_default=False),
-        seed: Optional[int] = typer.Option(None, "--seed", min=0, max=2**63 - 1, help="Random seed (default: the scenario's)."),
+        seed: int | None = typer.Option(None, "--seed", min=0, max=2**63 - 1, help="Random seed (default: the scenario's)."),
         speed: float = typer.Option(2.0, "--speed", help="Simulated minutes per real second at 1× (2×, 4× in the game)."),
         save: Path | None = typer.Option(None, "--save", help="Save file (default ~/.crisissim/saves/<id>-<seed>-<time>.json)."),
         windowed: str | None = typer.Option(None, "--windowed", help="Window size WxH (default 1280x720, resizable)."),
@@ -80,12 +80,12 @@ def register(app: typer.Typer) -> None:
                 check(sc)  # a game must finish too: refuse what would not, before the window opens
             except ScenarioError as e:
                 typer.echo(first_line(str(e), f"; crisissim validate {file} lists them all"), err=True)
-                raise typer.Exit(1)
+                raise typer.Exit(1) from None
             except WorkloadError as e:
                 why = str(e).replace("raise the limit with --max-contacts N if you mean it",
                                      "too large to play (crisissim run --max-contacts N runs it headless)")
                 typer.echo(f"{file}: {why}", err=True)
-                raise typer.Exit(1)
+                raise typer.Exit(1) from None
             if lang is None and sc.meta.language in ("en", "zh"):
                 lang = sc.meta.language
         try:

@@ -80,17 +80,17 @@ def register(app: typer.Typer) -> None:
     def run(
         file: Path | None = typer.Argument(None, help="Scenario YAML, or the name of a bundled one (default: the "
                                               "bundled default scenario).", show_default=False),
-        seed: Optional[int] = typer.Option(None, "--seed", min=0, max=2**63 - 1, help="Random seed (default: the scenario's)."),
+        seed: int | None = typer.Option(None, "--seed", min=0, max=2**63 - 1, help="Random seed (default: the scenario's)."),
         policy: str = typer.Option("default", "--policy", help="default | first | random | scripted:FILE | FILE.yaml | module:function."),
-        json_out: Optional[str] = typer.Option(None, "--json", help="Write the full result as JSON to PATH, or - for stdout."),
-        timeline: Optional[Path] = typer.Option(None, "--timeline", help="Write the sampled time series as CSV."),
-        intervals: Optional[Path] = typer.Option(None, "--intervals", help="Write per-interval KPIs as CSV."),
-        save: Optional[Path] = typer.Option(None, "--save", help="Write a save file (scenario hash, seed, decisions) for replay."),
-        replay: Optional[Path] = typer.Option(None, "--replay", help="Reproduce a saved run exactly."),
-        compare: Optional[str] = typer.Option(None, "--compare", help="Comma-separated policies to run on the same seed for comparison."),
-        interval: Optional[str] = typer.Option(None, "--interval", help="KPI interval length, e.g. 15m (default: the scenario's meta.interval, 30m)."),
-        contacts: Optional[Path] = typer.Option(None, "--contacts", help="Write one row per contact, as a contact-centre export (CSV, or Parquet by extension; see scenarios/DATA.md)."),
-        staffing: Optional[Path] = typer.Option(None, "--staffing", help="Write agents on duty per interval and pool (CSV or Parquet)."),
+        json_out: str | None = typer.Option(None, "--json", help="Write the full result as JSON to PATH, or - for stdout."),
+        timeline: Path | None = typer.Option(None, "--timeline", help="Write the sampled time series as CSV."),
+        intervals: Path | None = typer.Option(None, "--intervals", help="Write per-interval KPIs as CSV."),
+        save: Path | None = typer.Option(None, "--save", help="Write a save file (scenario hash, seed, decisions) for replay."),
+        replay: Path | None = typer.Option(None, "--replay", help="Reproduce a saved run exactly."),
+        compare: str | None = typer.Option(None, "--compare", help="Comma-separated policies to run on the same seed for comparison."),
+        interval: str | None = typer.Option(None, "--interval", help="KPI interval length, e.g. 15m (default: the scenario's meta.interval, 30m)."),
+        contacts: Path | None = typer.Option(None, "--contacts", help="Write one row per contact, as a contact-centre export (CSV, or Parquet by extension; see scenarios/DATA.md)."),
+        staffing: Path | None = typer.Option(None, "--staffing", help="Write agents on duty per interval and pool (CSV or Parquet)."),
         max_contacts: int = typer.Option(
             DEFAULT_MAX_CONTACTS, "--max-contacts", min=1,
             help="Refuse a run whose upper estimate of contacts (arrivals, surges, social posts, repeats) is above "
@@ -113,7 +113,7 @@ def register(app: typer.Typer) -> None:
                 saved = read_save(replay)
             except SaveError as e:
                 typer.echo(first_line(str(e)), err=True)
-                raise typer.Exit(1)
+                raise typer.Exit(1) from None
             if file is None and saved.scenario.path:
                 from_save = True
                 file = Path(saved.scenario.path)
@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"{saved.where_scenario()}: {_unusable(e, path)}", err=True)
             else:
                 typer.echo(first_line(str(e), f"; crisissim validate {path} lists them all"), err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         if saved is not None:
             try:
                 check_matches(saved, sc, replay)
@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
             try:
                 pol = resolve(policy, sc, run_seed)
             except PolicyError as e:
-                raise fail(first_line(str(e)), 2)
+                raise fail(first_line(str(e)), 2) from None
             pol_name, log = _policy_name(pol), None
         if interval is not None:
             from crisissim.scenario.units import parse_duration
@@ -165,14 +165,14 @@ def register(app: typer.Typer) -> None:
             res = Simulation(sc, run_seed, pol, replay=log, record_contacts=contacts is not None,
                              max_contacts=max_contacts).result()
         except PolicyError as e:
-            raise fail(first_line(str(e)), 1)
+            raise fail(first_line(str(e)), 1) from None
         except WorkloadError as e:
             typer.echo(f"{path}: {e}", err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         except DecisionError as e:  # a save whose decisions do not fit the scenario
             where = saved.where(e.index, e.field) if saved is not None and e.index is not None else str(replay)
             typer.echo(f"{where}: {e.detail or e}", err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         d = res.to_dict()
         checked = None
         if saved is not None:
@@ -180,7 +180,7 @@ def register(app: typer.Typer) -> None:
                 checked = check_reproduced(saved, d, replay)
             except SaveError as e:
                 typer.echo(str(e), err=True)
-                raise typer.Exit(1)
+                raise typer.Exit(1) from None
         fresh = dict(d)
         d["policy"] = pol_name
         text = json.dumps(d, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
@@ -214,13 +214,13 @@ def register(app: typer.Typer) -> None:
                 try:
                     other = resolve(spec, sc, run_seed)
                 except PolicyError as e:
-                    raise fail(first_line(str(e)), 2)
+                    raise fail(first_line(str(e)), 2) from None
                 try:
                     rows.append((spec, Simulation(sc, run_seed, other, max_contacts=max_contacts).result().to_dict()))
                 except PolicyError as e:
-                    raise fail(str(e), 1)
+                    raise fail(str(e), 1) from None
                 except WorkloadError as e:
-                    raise fail(f"--compare {spec}: {e}", 1)
+                    raise fail(f"--compare {spec}: {e}", 1) from None
             typer.echo(comparison(rows), err=to_stdout)
 
 

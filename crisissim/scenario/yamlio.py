@@ -298,7 +298,7 @@ class _Builder:
             return raw.value
         try:
             return ctor(self.loader, raw)
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as e:
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
             self._problem(raw, f"bad {raw.tag.rsplit(':', 1)[-1]} value {show(raw.value)}")
             return raw.value
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from crisissim.limits import DEFAULT_MAX_CONTACTS, MAX_STUDY_REPLICATIONS, MAX_STUDY_VALUES
 from crisissim.scenario.schema import Scenario
 from crisissim.study import analysis
-from crisissim.limits import DEFAULT_MAX_CONTACTS, MAX_STUDY_REPLICATIONS, MAX_STUDY_VALUES
 from crisissim.study.executor import DaskExecutor, Executor, LocalExecutor, cpu_count
 from crisissim.study.grid import Level, StudyError, Vary, build_levels, dump, parse_values
 from crisissim.study.journal import Journal

@@ -111,7 +111,7 @@ def run_batch(task: Task) -> Batch:
     except Exception as e:  # noqa: BLE001 - a policy or scenario that cannot be used: one line
         raise ReplicationError(f"level {task.level}: {_one_line(e)}") from None
     global _RUNNING
-    for rep, seed in zip(task.reps, task.seeds):
+    for rep, seed in zip(task.reps, task.seeds, strict=True):
         if _STOP.is_set():
             out.interrupted = True
             break
