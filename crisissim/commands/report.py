@@ -72,5 +72,10 @@ def register(app: typer.Typer) -> None:
             typer.echo("", err=True)
         tl = res.timeline
         series = {k: [float(x) for x in tl[k]] for k in ("time", "loss", "reputation")}
-        paths = write_report(target, sc, d, debrief, lang, str(save), series)
+        from crisissim.fileio import OutputError
+
+        try:
+            paths = write_report(target, sc, d, debrief, lang, str(save), series)
+        except OutputError as e:
+            raise fail(str(e), 1) from None
         typer.echo(f"wrote {paths[0]} and {paths[1]} (charts beside them)")

@@ -142,10 +142,11 @@ class App:
         if s.saved is None or not s.sim.finished:
             try:
                 s.save()
-            except OSError as e:
+            except (OSError, ValueError) as e:  # fileio.OutputError is a ValueError: "cannot write PATH: why"
                 import sys
 
-                print(f"crisissim: could not save the run to {s.save_path}: {e.strerror or e}", file=sys.stderr)
+                why = getattr(e, "strerror", None) or str(e).removeprefix(f"cannot write {s.save_path}: ")
+                print(f"crisissim: could not save the run to {s.save_path}: {why}", file=sys.stderr)
                 return None
         return s.saved
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from crisissim.engine import DecisionError, Simulation
 from crisissim.engine.replay import DecisionPlan
+from crisissim.fileio import OutputError
 from crisissim.game.clock import SimClock
 from crisissim.save import SaveError, build_save, check_matches, read_save, write_save
 
@@ -127,7 +128,9 @@ class Autosaver:
             try:
                 write_save(path, data)
                 self.written += 1
-            except OSError as e:  # a full disk or a vanished folder: said on screen, the run goes on
+            except OutputError as e:  # a full disk or a vanished folder: said on screen, the run goes on
+                self.error = str(e).removeprefix("cannot write ")
+            except OSError as e:
                 self.error = f"{path}: {e.strerror or e}"
 
     def flush(self, timeout: float = 30.0) -> None:
