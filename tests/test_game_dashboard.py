@@ -217,3 +217,14 @@ def test_exposures_get_a_panel_when_the_scenario_has_them(tmp_path):
     plain = make_app(tmp_path)
     start_run(plain)
     assert "exposures" not in panels.layout(plain)
+
+
+def test_loss_parts_that_do_not_fit_are_summed_so_the_rows_add_up():
+    parts = [("churn", 18_000.0), ("compensation", 0.0), ("staff", 2_604.0), ("actions", 397_000.0), ("ops", 5.0)]
+    total = sum(v for _, v in parts)
+    assert panels.fold_parts(parts, 5, "other") == parts
+    assert panels.fold_parts(parts, 0, "other") == []
+    for shown in range(1, 5):
+        rows = panels.fold_parts(parts, shown, "other")
+        assert len(rows) == shown and rows[-1][0] == "other" and sum(v for _, v in rows) == total
+    assert panels.fold_parts(parts, 3, "other") == [("churn", 18_000.0), ("actions", 397_000.0), ("other", 2_609.0)]

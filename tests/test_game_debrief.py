@@ -197,3 +197,48 @@ def test_the_frame_loop_never_waits_for_the_reruns(tmp_path, monkeypatch):
     out = tmp_path / "save-report"
     assert deb.report_paths == [str(out / n) for n in ("report.html", "report.md", "loss.png", "reputation.png")]
     assert all((out / n).is_file() for n in ("report.html", "report.md", "loss.png", "reputation.png"))
+
+
+def test_every_line_of_every_decision_can_be_scrolled_into_view(tmp_path, monkeypatch, rumour):
+    """At the smallest window the decisions overflow; scrolling down reaches every line of them."""
+    from crisissim.game.scenes import debrief as scene_module
+
+    class Finished:  # the re-runs done in this process (the worker path has its own test above)
+        def __init__(self, make, workers=None):
+            self.debrief = make().run_inline()
+            self.error = ""
+            self.finished = True
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(scene_module, "DebriefWork", Finished)
+    app = make_app(tmp_path, file=RUMOUR, seed=7, size=(960, 540), debrief_reps=3)
+    start_run(app)
+    sim = app.session.sim
+    for t, kind, ident, option in PLAYED:
+        sim.run_until(t)
+        sim.decide(ident, option) if kind == "card" else sim.act(ident)
+    sim.run_until(rumour.meta.duration)
+    deb = DebriefScene(app, app.session)
+    drawn, widths = [], []
+    real_text, real_lines = scene_module.text, deb.decision_lines
+    monkeypatch.setattr(scene_module, "text", lambda surface, fonts, s, *a, **k: drawn.append(s) or
+                        real_text(surface, fonts, s, *a, **k))
+    deb.decision_lines = lambda width: widths.append(width) or real_lines(width)
+    surface = pygame.Surface((960, 540))
+    deb.draw(surface)
+    lines = [item[-1] for item in real_lines(widths[-1])]
+    assert len(lines) > 12 and not set(lines) <= set(drawn)  # more than one screenful
+    assert any(s.startswith("↑ ↓ scroll · decision 1 of ") for s in drawn)
+    for _ in range(len(lines)):
+        before = deb.scroll
+        deb.move(+1)
+        deb.draw(surface)
+        if deb.scroll == before:
+            break
+    assert set(lines) <= set(drawn)
+    assert deb.scroll > 0
+    deb.move(-len(lines))
+    deb.draw(surface)
+    assert deb.scroll == 0

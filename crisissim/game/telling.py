@@ -102,15 +102,17 @@ def grade_lines(sc, w, debrief) -> list[tuple[str, str]]:
         return out
     if g.vs_expert is None or g.letter is None:
         out.append(("none", w("grade.none")))
+        if debrief.facilitated:
+            out.append(("warn", w("grade.facilitated")))
     else:
         p = g.vs_expert  # expert − yours
         d = p.difference
         out.append((GRADE_STATE[g.letter], w("grade.letter", letter=g.letter)))
+        if debrief.facilitated:  # the caveat before the figures it qualifies
+            out.append(("warn", w("grade.facilitated")))
         out.append(("none", w("grade.score", share=f"{max(0.0, g.score):.0%}")))
         out.append(("none", w("grade.vs_expert", expert=money(p.mean_a, cur), own=money(p.mean_b, cur),
                                 k=p.n - p.wins - p.ties, n=p.n, ci=interval(w, -d.hi, -d.lo, amount))))
-    if debrief.facilitated:
-        out.append(("warn", w("grade.facilitated")))
     return out
 
 

@@ -22,6 +22,9 @@ from crisissim.game.telling import effect_lines, grade_lines, hands_off_line, le
 from crisissim.game.widgets import Button, Grid, bar, line_count, panel, paragraph, state_tag, text
 
 
+SCROLL_STEP = 3  # lines per key press or wheel notch
+
+
 def report_dir(save_path: Path) -> Path:
     """Where a run's after-action report goes: ``<save>-report/`` beside the save."""
     return save_path.parent / f"{save_path.stem}-report"
@@ -77,7 +80,8 @@ class DebriefScene(Scene):
         self.app.stack.push(RewindScene(self.app, self.session))
 
     def move(self, d: int) -> None:
-        self.scroll = max(0, self.scroll + d)
+        """Scroll the decisions by ``d`` steps of three lines (the drawing keeps the last screenful full)."""
+        self.scroll = max(0, self.scroll + SCROLL_STEP * d)
 
     def buttons(self) -> tuple[Button, Button]:
         f = self.app.fonts
@@ -228,34 +232,67 @@ class DebriefScene(Scene):
         if not deb.rows:
             text(surface, f, w("debrief.no_decisions"), (inner.x, y), 15, theme.MUTED, width=inner.width)
             return
-        body = pygame.Rect(inner.x, y, inner.width, inner.bottom - y)
-        clip = surface.get_clip()
-        surface.set_clip(body)
-        self.scroll = min(self.scroll, len(deb.rows) - 1)
-        y = body.y
-        for row in deb.rows[self.scroll:]:
-            if y > body.bottom:
+        hint_h = f.get(12).get_linesize()
+        body = pygame.Rect(inner.x, y, inner.width, inner.bottom - y - hint_h)
+        lines = self.decision_lines(body.width)
+        # scroll by whole lines: as many as fit, the last screenful full
+        fit, h = 0, 0
+        for item in reversed(lines):
+            h += item[1]
+            if h > body.height:
                 break
-            text(surface, f, row_head(sc, w, row), (body.x, y), 16, theme.TEXT, width=body.width, bold=True)
-            y += f.get(16, True).get_linesize() + 2
+            fit += 1
+        self.scroll = max(0, min(self.scroll, len(lines) - fit))
+        y = body.y
+        first_row = lines[self.scroll][0] if lines else 0
+        for _row, height, x, size, bold, colour, (mark, mark_colour), line in lines[self.scroll:]:
+            if y + height > body.bottom:
+                break
+            if mark:
+                text(surface, f, mark, (body.x + x - f.get(size).size(mark + " ")[0], y), size, mark_colour)
+            if line:
+                text(surface, f, line, (body.x + x, y), size, colour, bold=bold)
+            y += height
+        if fit < len(lines):  # more than one screenful
+            text(surface, f, w("debrief.scroll", i=first_row + 1, n=len(deb.rows)), (inner.right, inner.bottom), 12,
+                 theme.FAINT, "bottomright")
+
+    def decision_lines(self, width: int) -> list[tuple]:
+        """Every decision's lines wrapped to ``width``: (row, height, x, size, bold, colour, (mark, its
+        colour), text).
+        The list scrolls by these lines, so every line of every decision can be reached."""
+        f = self.app.fonts
+        w = self.app.words
+        sc = self.sc
+        deb = self.debrief
+        out: list[tuple] = []
+
+        def add(row_i, x, size, colour, s, bold=False, mark=("", None), gap=0, max_lines=None):
+            font = f.get(size, bold)
+            wrapped = f.wrap(s, font, max(1, width - x))[:max_lines]
+            for k, line in enumerate(wrapped):
+                out.append((row_i, font.get_linesize() + (gap if k == len(wrapped) - 1 else 0), x, size, bold, colour,
+                            mark if k == 0 else ("", None), line))
+
+        for i, row in enumerate(deb.rows):
+            add(i, 0, 16, theme.TEXT, row_head(sc, w, row), bold=True, gap=2, max_lines=1)
             for alt in row.alternatives:
                 eff = row.effects.get(alt)
                 if eff is None:
-                    text(surface, f, w("debrief.pending"), (body.x + 16, y), 14, theme.FAINT, width=body.width - 16)
-                    y += f.get(14).get_linesize()
+                    add(i, 16, 14, theme.FAINT, w("debrief.pending"))
                     continue
                 state, head, detail = effect_lines(sc, w, row, eff, deb.reps)
-                y = self._tagged(surface, state, head, body.x + 16, y, body.width - 16, 14)
-                y = paragraph(surface, f, detail, (body.x + 34, y, body.width - 34, 2 * f.get(13).get_linesize()), 13,
-                              theme.MUTED, max_lines=2)
+                mark = theme.state_mark(state)
+                add(i, 16 + f.get(14).size(mark + " ")[0], 14,
+                    theme.state_colour(state) if state != "none" else theme.TEXT, head,
+                    mark=(mark, theme.state_colour(state)))
+                add(i, 34, 13, theme.MUTED, detail)
             if row.debrief:
-                y = paragraph(surface, f, w.of(row.debrief), (body.x + 16, y, body.width - 16,
-                              2 * f.get(13).get_linesize()), 13, theme.FAINT, max_lines=2)
-            y += 8
-        surface.set_clip(clip)
-        if len(deb.rows) > 1:
-            text(surface, f, w("debrief.scroll", i=self.scroll + 1, n=len(deb.rows)), (inner.right, inner.bottom),
-                 12, theme.FAINT, "bottomright")
+                add(i, 16, 13, theme.FAINT, w.of(row.debrief))
+            if out:
+                last = out[-1]
+                out[-1] = (last[0], last[1] + 8, *last[2:])
+        return out
 
     def _tagged(self, surface, state: str, line: str, x: int, y: int, width: int, size: float,
                 max_lines: int = 3) -> int:
@@ -308,14 +345,20 @@ class DebriefScene(Scene):
         y = inner.y
         room = inner.height // max(1, len(deb.lessons))
         detail_lines = 2 if room >= 4 * lh + 8 else 1 if room >= 3 * lh + 4 else 0
-        for check in deb.lessons:
+        mark_w = f.get(13).size(theme.state_mark("ok") + " ")[0]
+        for k, check in enumerate(deb.lessons):
+            hint = 0 if k == len(deb.lessons) - 1 else 1  # a line kept to say how many more, while more come
             room = (inner.bottom - y) // lh
-            if room < 1:
-                break
             state, word, lesson, detail = lesson_lines(sc, w, check)
-            y = self._tagged(surface, state, w("lesson.line", status=word, text=lesson), inner.x, y, inner.width, 13,
-                             max_lines=min(2, room))
-            if detail_lines and (inner.bottom - y) // lh >= detail_lines:
+            line = w("lesson.line", status=word, text=lesson)
+            need = min(2, line_count(f, line, inner.width - mark_w, 13))
+            if room < need + hint:
+                if room >= 1:
+                    text(surface, f, w("lesson.more", n=len(deb.lessons) - k), (inner.x, y), 12, theme.FAINT,
+                         width=inner.width)
+                break
+            y = self._tagged(surface, state, line, inner.x, y, inner.width, 13, max_lines=need)
+            if detail_lines and (inner.bottom - y) // lh >= detail_lines + hint:
                 y = paragraph(surface, f, detail, (inner.x + 18, y, inner.width - 18, detail_lines * lh), 12,
                               theme.MUTED, max_lines=detail_lines)
             y += 4

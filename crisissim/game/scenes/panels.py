@@ -409,7 +409,7 @@ def _loss(dash, surface, s, rect) -> None:
         parts.append((w("loss.operational"), operational))
     room = inner.bottom - y
     shown = max(0, min(len(parts), (room - 70) // (lh + 1)))  # the chart first, then as many parts as fit
-    parts = parts[:shown]
+    parts = fold_parts(parts, shown, w("loss.other"))
     chart = pygame.Rect(inner.x, y, inner.width, room - shown * (lh + 1) - (6 if shown else 0))
     if chart.height >= 30:
         hist = dash.clock.history
@@ -423,9 +423,21 @@ def _loss(dash, surface, s, rect) -> None:
     for label, v in parts:
         if y + lh > inner.bottom + 2:
             break
-        text(surface, f, label, (inner.x, y), 13, theme.MUTED, width=inner.width - 120)
-        text(surface, f, money(v), (inner.right, y), 13, theme.TEXT, "topright")
+        r = text(surface, f, money(v), (inner.right, y), 13, theme.TEXT, "topright")
+        text(surface, f, label, (inner.x, y), 13, theme.MUTED, width=r.x - inner.x - 10)
         y += lh + 1
+
+
+def fold_parts(parts: list[tuple[str, float]], shown: int, other: str) -> list[tuple[str, float]]:
+    """At most ``shown`` rows that still add up to the total: when some do not fit, the largest
+    stay (in their order) and the rest are summed in one ``other`` row."""
+    if shown >= len(parts):
+        return parts
+    if shown <= 0:
+        return []
+    keep = set(sorted(range(len(parts)), key=lambda i: -abs(parts[i][1]))[: shown - 1])
+    rest = sum(v for i, (_, v) in enumerate(parts) if i not in keep)
+    return [p for i, p in enumerate(parts) if i in keep] + [(other, rest)]
 
 
 def _actions(dash, surface, rect) -> None:
@@ -531,8 +543,8 @@ def _events(dash, surface, s, rect) -> None:
             else:
                 line = w("events.active", what=label, clock=dash.time_of_day(p.ends))
                 colour = theme.GOOD
-            text(surface, f, line, (inner.x, y), 14, colour, width=inner.width)
-            y += lh
+            lines = 2 if y + 3 * lh <= inner.bottom else 1  # wrapped: the time it takes effect stays in view
+            y = paragraph(surface, f, line, (inner.x, y, inner.width, lines * lh), 14, colour, max_lines=lines)
         pygame.draw.line(surface, theme.PANEL_EDGE, (inner.x, y + 3), (inner.right, y + 3), 1)
         y += 8
     if not dash.events:
