@@ -157,7 +157,8 @@ class DebriefScene(Scene):
         cw = (g.w - 40 - 3 * 12) // 4
         for i, (head, value, against, met) in enumerate(verdicts(d, sc, w)):
             inner = panel(surface, f, (20 + i * (cw + 12), r.bottom + 10, cw, cards_h), head)
-            text(surface, f, value, inner.topleft, 24, theme.TEXT, width=inner.width, bold=True)
+            size = next((z for z in (24, 20, 17) if f.get(z, True).size(value)[0] <= inner.width), 17)
+            text(surface, f, value, inner.topleft, size, theme.TEXT, width=inner.width, bold=True)  # whole, smaller
             y = inner.y + f.get(24, True).get_linesize()
             text(surface, f, against, (inner.x, y), 13, theme.MUTED, width=inner.width)
             if met is not None:
