@@ -140,7 +140,7 @@ def play(scenario: Path, seed: int, size: tuple[int, int], lang: str, out: Path,
     shoot(app, surface, out, f"{tag}-08c-facilitator-typing", shots)
     press(app, "return")
     press(app, "f9")
-    app.handle_event(pygame.event.Event(getattr(pygame, "WINDOWFOCUSLOST")))
+    app.handle_event(pygame.event.Event(pygame.WINDOWFOCUSLOST))
     until(app, lambda: dash.clock.paused)
     shoot(app, surface, out, f"{tag}-09-paused", shots)
     press(app, "backspace")

@@ -21,7 +21,6 @@ from crisissim.game.stack import Scene
 from crisissim.game.telling import effect_lines, grade_lines, hands_off_line, lesson_lines, row_head, verdicts
 from crisissim.game.widgets import Button, Grid, bar, line_count, panel, paragraph, state_tag, text
 
-
 SCROLL_STEP = 3  # lines per key press or wheel notch
 
 
