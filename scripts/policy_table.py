@@ -83,7 +83,7 @@ def main() -> int:
     else:
         reps_list[exp_index] = Replicate(arms[exp_index], (), tuple(a.given))
     forced_index = []
-    for card, option, arm in forced:
+    for card, _option, arm in forced:
         same = next((i for i, r in enumerate(reps_list) if r.arm.key == arm.key), None)
         if same is None:
             reps_list.append(Replicate(arm, (card,)))
@@ -129,7 +129,7 @@ def main() -> int:
         print("each option forced on the expert's play: mean, option − expert's answer, and the share of "
               "replications it beats every other option of the card")
         for card in sc.decisions:
-            rows = [(o, idx) for (c, o, _), idx in zip(forced, forced_index) if c == card.id]
+            rows = [(o, idx) for (c, o, _), idx in zip(forced, forced_index, strict=True) if c == card.id]
             answer = next((o for o, idx in rows if reps_list[idx].arm.key == expert.key), "?")
             print(f"  card {card.id} (default {card.default}, expert answers {answer})")
             for label, mask in splits:
@@ -137,7 +137,7 @@ def main() -> int:
                 if n == 0:
                     continue
                 vals = np.array([runs[idx][a.metric][mask] for _, idx in rows])
-                for j, (o, idx) in enumerate(rows):
+                for j, (o, _idx) in enumerate(rows):
                     v = vals[j]
                     others = np.delete(vals, j, axis=0)
                     strict = np.all(_beats(v, others, better), axis=0)
