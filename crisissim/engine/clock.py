@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from typing import Any
 
 from crisissim.engine.crisis import DecisionError
 
@@ -92,8 +93,8 @@ class Clock:
         self.touched = False  # a SimPy event was scheduled while held (the loop must peek again)
         self._held_at = 0.0
         self.agenda = Agenda()
-        self.director = None
-        self.plan = None
+        self.director: Any = None  # given by drive()
+        self.plan: Any = None
         self.max_steps = math.inf  # see limit()
         self.max_contacts: int | None = None
 

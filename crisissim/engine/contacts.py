@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from typing import Any
 
 WAITING, SERVING, DONE = 0, 1, 2
 INF = float("inf")
@@ -17,6 +18,13 @@ INF = float("inf")
 
 class Contact:
     """One customer contact (``ctype`` is its contact type's runtime state). Times in minutes."""
+
+    # set later by the flow (declared here; with __slots__ an annotation adds nothing at run time)
+    alpha: float
+    start: float
+    pool: Any
+    end: float
+    customer: int
 
     __slots__ = (
         "ctype",

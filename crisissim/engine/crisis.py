@@ -11,6 +11,7 @@ feed and mark a point in the log; those are recorded and replayed the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from crisissim.engine.rng import generator
 from crisissim.scenario.condition import Names, parse_condition
@@ -65,7 +66,7 @@ def replay_error(index: int, field: str | None, detail: str) -> DecisionError:
 class OpenCard:
     """A card on the table: shown at ``shown`` (minutes), default taken at ``deadline``."""
 
-    spec: object
+    spec: Any  # the scenario's decision card
     shown: float
     deadline: float
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from typing import Any
 
 from crisissim.engine.rng import uniform_stream
 from crisissim.scenario.customers import SINGLE_SEGMENT
@@ -99,8 +100,10 @@ class CustomerBase:
         self.segments: list[Segment] = []
         many = len(specs) > 1
         for i, (name, s) in enumerate(specs.items()):
-            pick = (lambda field: getattr(cu, field)) if s is None else (
-                lambda field, s=s: getattr(s, field) if getattr(s, field) is not None else getattr(cu, field))
+            def pick(field: str, s: Any = s) -> Any:  # the segment's value, else the customers' default
+                v = None if s is None else getattr(s, field)
+                return getattr(cu, field) if v is None else v
+
             self.segments.append(Segment(
                 i, name, "" if s is None else s.label, 1.0 if s is None else s.share, pick("clv"),
                 pick("acquisition_cost"), pick("baseline_churn"), 1.0 if s is None else s.churn_sensitivity,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from typing import Any
 
 from crisissim.engine.contacts import DONE, INF, SERVING, Contact
 from crisissim.engine.recovery import OUTBOUND, strength
@@ -293,7 +294,7 @@ class ContactFlow:
                     return True
                 continue
             best = None
-            best_t = None
+            best_t: Any = None
             for t in group:
                 q = t.queue
                 if q.deadlines and q.deadlines[0][0] <= now:  # hot path: the check of _abandon_due, inlined
@@ -370,6 +371,8 @@ class ContactFlow:
     def record_open(self) -> None:
         """Record the contacts still waiting or in service when the run ends (recorded runs only)."""
         rec = self.records
+        if rec is None:
+            return
         for t in self.types:
             for c in t.queue.waiting_contacts():
                 rec.append((t.name, c.arrival, math.nan, math.nan, "open", False, False, c.repeat, c.customer, ""))

@@ -10,6 +10,7 @@ Surges decay on their own and are summed when asked.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from crisissim.scenario.effects import Levers
 
@@ -20,7 +21,7 @@ class Modifiers:
     ``on_change()`` is called after every refold (the contact types re-read their factors)."""
 
     def __init__(self, type_names: list[str], type_channels: list[str], pool_names: list[str], on_change=None,
-                 segment_names: list[str] = ("all",)):
+                 segment_names: Sequence[str] = ("all",)):
         self.type_names = type_names
         self.segment_names = list(segment_names)
         self.type_channels = type_channels

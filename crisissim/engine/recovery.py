@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
+from typing import Any
 
 from crisissim.engine.rng import Stream, dist_stream, uniform_stream
 
@@ -42,6 +44,10 @@ def uses_outreach(scenario) -> bool:
     groups += [o.effects for c in scenario.decisions for o in c.options]
     groups += [a.effects for a in scenario.actions]
     return any(e.effect == "outreach" for g in groups for e in g)
+
+
+def _unset(*args: Any) -> Any:
+    raise RuntimeError("the contact flow's hooks are not given yet (Outreach.serve_with)")
 
 
 class AtRisk:
@@ -74,7 +80,7 @@ class AtRisk:
     def pop(self, now: float, segments, types) -> list | None:
         """The entry with most value at risk among ``segments`` × ``types`` (index lists) still here at ``now``."""
         best = None
-        best_heap = None
+        best_heap: list = []
         for s in segments:
             base = s * self.n_types
             for t in types:
@@ -177,13 +183,14 @@ class Outreach:
         self.types = types
         self.pool_by_name = {p.name: p for p in pools}
         self.mods = mods
-        self.list = AtRisk(len(customers.segments), len(types)) if self.enabled else None
+        # used only when enabled (consider, call, ... are reached only then)
+        self.list: AtRisk = AtRisk(len(customers.segments), len(types)) if self.enabled else None  # type: ignore[assignment]
         self.campaigns: list[Campaign] = []
         self.calls = self.reached = self.won_back = 0
         self.goodwill = 0.0  # reputation points earned by offers since the last tick
-        self._next_for = None  # the flow's next_for(pool, now): give a free agent work
-        self._set_outbound = None  # the flow's set_outbound(pool, position or None)
-        self._departure = []
+        self._next_for: Callable[..., Any] = _unset  # the flow's next_for(pool, now): give a free agent work
+        self._set_outbound: Callable[..., Any] = _unset  # the flow's set_outbound(pool, position or None)
+        self._departure: list[tuple[Stream, Stream] | None] = []
         d = scenario.churn.departure
         for t in types:
             if not self.enabled:

@@ -41,7 +41,7 @@ class Stream:
     def __init__(self, seed: int, name: str, draw):
         self._seed = seed
         self._name = name
-        self._rng = None
+        self._rng: np.random.Generator | None = None
         self._draw = draw
         self._buf: list[float] = []
         self._i = 0
@@ -138,7 +138,7 @@ class AttributeStream(_Rows):
         super().__init__()
         self._seed = seed
         self._prefix = prefix
-        self._gens = None
+        self._gens: dict[str, np.random.Generator] | None = None
         self._hd = handle_dist
         self._pd = patience_dist
         self._negative = negative

@@ -88,6 +88,12 @@ class Simulation:
     take their default at the deadline). ``replay`` is a decision log to reproduce.
     """
 
+    # made after the parts whose callbacks reach them
+    ledger: Ledger
+    reputation: ReputationTicks
+    log: EventLog
+    director: Director
+
     def __init__(self, scenario, seed: int | None = None, policy=None, *, record_contacts: bool = False, replay=None,
                  max_contacts: int | None = DEFAULT_MAX_CONTACTS):
         self.scenario = sc = scenario

@@ -25,6 +25,7 @@ changes and ``staff`` effects call :meth:`StaffPool.shift_change` and
 from __future__ import annotations
 
 import math
+from typing import Any
 
 
 class StaffPool:
@@ -75,7 +76,7 @@ class StaffPool:
         self.serving: dict | None = {} if handover else None  # contacts in service (insertion-ordered)
         self.leaving: set = set()  # contacts whose agent leaves when they end
         self._seed = seed
-        self._draws = None  # the handover's random stream, made when first needed
+        self._draws: Any = None  # the handover's random stream (a numpy Generator), made when first needed
         self._t = 0.0
         self._pay_t = 0.0
         self.busy_area = 0.0  # agent-minutes busy
@@ -141,7 +142,7 @@ class StaffPool:
 
     def begin(self, c) -> None:
         """A contact goes into service here (pools with shift changes keep track of them)."""
-        self.serving[c] = None
+        self.serving[c] = None  # type: ignore[index]  # called only for pools with shift changes
 
     def finish(self, now: float, c) -> bool:
         """An agent finished contact ``c``: False if they go home (their shift has ended, or the
@@ -185,7 +186,7 @@ class StaffPool:
     def _hand_over(self, outgoing: int) -> None:
         """``outgoing`` of the counted agents end their shift: a random subset of that size;
         its idle members leave now, its busy ones finish their contact first."""
-        active_busy = [c for c in self.serving if c not in self.leaving]
+        active_busy = [c for c in self.serving or () if c not in self.leaving]
         n_busy, n_idle = len(active_busy), self.idle
         if outgoing >= n_busy + n_idle:
             chosen, idle_out = active_busy, n_idle  # everyone goes: nothing to draw

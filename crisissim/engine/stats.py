@@ -94,6 +94,21 @@ class Counters:
         "turned",
     )
 
+    arrived: int
+    answered: int
+    served: int
+    abandoned: int
+    repeat: int
+    deflected: int
+    breached: int
+    resolved: int
+    within: int
+    waited: int
+    wait_sum: float
+    abandon_wait_sum: float
+    negative: int
+    turned: int
+
     def __init__(self):
         for s in self.__slots__:
             setattr(self, s, 0)

@@ -61,7 +61,8 @@ class Known:
             items = v if isinstance(v, list) else []
             return [x.get("id") if isinstance(x, dict) else None for x in items]
 
-        options, by_id = {}, {}
+        options: dict[int, frozenset] = {}
+        by_id: dict[str, frozenset] = {}
         cards = data.get("decisions") if isinstance(data, dict) else None
         for i, card in enumerate(cards if isinstance(cards, list) else []):
             opts = card.get("options") if isinstance(card, dict) else None
@@ -194,10 +195,10 @@ def _social(sc: Scenario, r: _Report) -> None:
                 f"excitation × excitation_half_life / ln 2 × negative_share < 1, i.e. excitation < {bound:.2f} per hour)",
             )
     for name, ct in sc.contact_types.items():
-        ch = sc.channels.get(ct.channel)
-        if ct.feed is not None and ch is not None and ch.kind != "social":
+        feed_ch = sc.channels.get(ct.channel)
+        if ct.feed is not None and feed_ch is not None and feed_ch.kind != "social":
             r.add(("contact_types", name, "feed"), f"feed templates apply to social contact types only "
-                  f"(channel '{ct.channel}' is {ch.kind})", key=True)
+                  f"(channel '{ct.channel}' is {feed_ch.kind})", key=True)
 
 
 MAX_STEPS = 1_000_000
@@ -273,6 +274,7 @@ def _times(sc: Scenario, r: _Report) -> None:
     from crisissim.scenario.units import format_duration
 
     shown = format_duration(end)
+    x: Any
     for part, items in (("injects", sc.injects), ("decisions", sc.decisions)):
         for i, x in enumerate(items):
             if isinstance(x.at, float) and x.at >= end:  # a random time may fall after the end
@@ -289,6 +291,7 @@ def _times(sc: Scenario, r: _Report) -> None:
 
 def _conditions(sc: Scenario, r: _Report, k: Known) -> None:
     names = Names(k.types, k.pools, k.injects, frozenset(k.exposures), frozenset().union(*k.exposures.values()))
+    x: Any
     for part, items in (("injects", sc.injects), ("decisions", sc.decisions)):
         for i, x in enumerate(items):
             if x.when is None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crisissim.scenario.distributions import Distribution
 from crisissim.scenario.effects._base import Money, Share
-from crisissim.scenario.text import LocalText
+from crisissim.scenario.text import LocalText200
 from crisissim.scenario.units import Duration
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
@@ -47,7 +47,7 @@ class Segment(_Part):
     contacts).
     """
 
-    label: LocalText(200) = ""
+    label: LocalText200 = ""
     """Display name (text, or ``{en: …, zh: …}``)."""
     share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
     """Share of the customer base; the shares of all segments add up to 1."""

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from crisissim.scenario.distributions import Distribution
-from crisissim.scenario.text import LocalText
+from crisissim.scenario.text import LocalText40, LocalText200
 from crisissim.scenario.units import Duration
 
 MAX_MONEY = 1e12
@@ -55,7 +55,7 @@ class Incident(_Part):
     (× the ``hazard`` effects in force); each one costs a draw from ``cost`` (loss part
     ``incidents``), moves reputation by ``reputation`` points and may fire an inject."""
 
-    label: LocalText(200) = ""
+    label: LocalText200 = ""
     """Display name (e.g. ``Burn injury claim``, or ``{en: …, zh: …}``)."""
     hazard: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
     """Incidents per exposed unit per ``per`` (e.g. 2e-5 per day: one in 50,000 kettles a day)."""
@@ -119,9 +119,9 @@ class Exposure(_Part):
     them leaves about a third of that in injuries (the fifth out of reach stays), but pays unit_cost
     for each kettle back."""
 
-    label: LocalText(200) = ""
+    label: LocalText200 = ""
     """Display name (e.g. ``Batch 42 kettles in homes``, or ``{en: …, zh: …}``)."""
-    unit: LocalText(40) = "units"
+    unit: LocalText40 = "units"
     """What one unit is, for display (``kettles``, ``orders``, ``accounts``)."""
     units: int = Field(0, ge=0, le=10**10)
     """Units exposed when it opens."""

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crisissim.scenario.text import LocalText
+from crisissim.scenario.text import LocalText100, LocalText500
 
 
 class _Part(BaseModel):
@@ -21,9 +21,9 @@ class _Part(BaseModel):
 class PostTemplate(_Part):
     """One post a customer might write: ``{author: {en: Worried parent, zh: 担心的家长}, text: …, reach: 1200}``."""
 
-    author: LocalText(100)
+    author: LocalText100
     """Who posts (a persona, not a real name)."""
-    text: LocalText(500)
+    text: LocalText500
     """What the post says."""
     reach: int = Field(1000, ge=0, le=10**10)
     """How many people see it (followers and shares)."""
@@ -37,5 +37,5 @@ class FeedTemplates(_Part):
 
     posts: list[PostTemplate] = Field(default_factory=list, max_length=200)
     """Templates for customers' posts."""
-    replies: list[LocalText(500)] = Field(default_factory=list, max_length=200)
+    replies: list[LocalText500] = Field(default_factory=list, max_length=200)
     """What the social team writes when it answers posts (one is shown per batch of answers)."""

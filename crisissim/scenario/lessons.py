@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from crisissim.scenario.text import LocalText
+from crisissim.scenario.text import LocalText5000
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
 PolicySpec = Annotated[str, Field(min_length=1, max_length=500)]
@@ -81,7 +81,7 @@ class Lesson(BaseModel):
 
     id: Ident
     """Identifier, unique among the lessons."""
-    text: LocalText(5000)
+    text: LocalText5000
     """What the trainee should learn: a sentence, or one per language (``{en: …, zh: …}``)."""
     card: Ident | None = None
     """Option lesson: the decision card."""

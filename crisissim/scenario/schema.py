@@ -19,7 +19,15 @@ from crisissim.scenario.exposures import Exposure
 from crisissim.scenario.feed import FeedTemplates
 from crisissim.scenario.lessons import Lesson, PolicySpec
 from crisissim.scenario.monitoring import Monitoring
-from crisissim.scenario.text import LocalText, TimeOfDay, printable
+from crisissim.scenario.text import (
+    LocalText100,
+    LocalText200,
+    LocalText1000,
+    LocalText5000,
+    LocalText20000,
+    TimeOfDay,
+    printable,
+)
 from crisissim.scenario.units import Duration
 
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)]
@@ -58,9 +66,9 @@ class Meta(Part):
 
     id: Ident
     """Short identifier, e.g. ``product-recall``."""
-    title: LocalText(200)
+    title: LocalText200
     """Title shown to trainees (a string, or one per language: ``{en: …, zh: …}``)."""
-    briefing: LocalText(20_000) = ""
+    briefing: LocalText20000 = ""
     """Briefing text shown before play (a string, or one per language)."""
     duration: Duration = Field(gt=0, le=366 * 1440)
     """Simulated span (e.g. ``8h``, ``3d``)."""
@@ -75,7 +83,7 @@ class Meta(Part):
     """Currency label for money (a label only)."""
     language: str = Field("en", max_length=16)
     """Language of the texts (``en``, ``zh``…)."""
-    company: LocalText(100) = ""
+    company: LocalText100 = ""
     """The company's name as it appears in the social feed (its statements and replies)."""
     interval: Duration = Field(30.0, gt=0)
     """Length of a KPI interval (workforce-planning table)."""
@@ -99,7 +107,7 @@ class Channel(Part):
 
     kind: Literal["sync", "async", "social"]
     """Channel behaviour."""
-    label: LocalText(200) = ""
+    label: LocalText200 = ""
     """Display name."""
     patience: Distribution | None = None
     """Sync only: how long a customer waits before hanging up; omitted means never."""
@@ -147,7 +155,7 @@ class ContactType(Part):
 
     channel: str
     """The channel it comes through."""
-    label: LocalText(200) = ""
+    label: LocalText200 = ""
     """Display name."""
     arrival: Arrival
     """Arrival rate (non-homogeneous Poisson)."""
@@ -195,7 +203,7 @@ class Shift(Part):
 class Pool(Part):
     """A staff pool: agents with the same skills, training and pay."""
 
-    label: LocalText(200) = ""
+    label: LocalText200 = ""
     """Display name."""
     size: int | None = Field(None, ge=0, le=100_000)
     """Agents on duty the whole run (use this or ``shifts``)."""
@@ -288,9 +296,9 @@ class Inject(Part):
 
     id: Ident
     """Identifier (statements answer it by this)."""
-    title: LocalText(200) = ""
+    title: LocalText200 = ""
     """Headline for the feed."""
-    text: LocalText(5000) = ""
+    text: LocalText5000 = ""
     """Details for the feed and debrief."""
     at: TimeOrRandom | None = None
     """Fire at this time, or at a random time such as ``{dist: uniform, low: 2h, high: 8h}`` (drawn once
@@ -321,7 +329,7 @@ class Option(Part):
 
     id: Ident
     """Identifier."""
-    label: LocalText(200)
+    label: LocalText200
     """Text on the button."""
     cost: Money = 0.0
     """Money paid when chosen."""
@@ -331,9 +339,9 @@ class Option(Part):
     """How long its effects last (effects may override); default to the end."""
     effects: list[Effect] = Field(default_factory=list, max_length=100)
     """What it does."""
-    debrief: LocalText(5000) = ""
+    debrief: LocalText5000 = ""
     """Explanation shown in the debrief."""
-    post: LocalText(1000) = ""
+    post: LocalText1000 = ""
     """What the company posts publicly when it takes effect (shown in the social feed)."""
 
 
@@ -342,9 +350,9 @@ class DecisionCard(Part):
 
     id: Ident
     """Identifier."""
-    title: LocalText(200)
+    title: LocalText200
     """Card title."""
-    prompt: LocalText(5000) = ""
+    prompt: LocalText5000 = ""
     """The situation and question."""
     at: Duration | None = None
     """Show at this time."""
@@ -369,11 +377,11 @@ class Action(Part):
 
     id: Ident
     """Identifier."""
-    label: LocalText(200)
+    label: LocalText200
     """Text on the button."""
-    description: LocalText(5000) = ""
+    description: LocalText5000 = ""
     """What it does, for the trainee."""
-    post: LocalText(1000) = ""
+    post: LocalText1000 = ""
     """What the company posts publicly when it takes effect (shown in the social feed)."""
     cost: Money = 0.0
     """Money paid each time it is used."""

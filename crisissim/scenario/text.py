@@ -14,7 +14,7 @@ that also knows its translations (:meth:`Text.get`).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -113,6 +113,21 @@ def LocalText(max_length: int):  # noqa: N802 - used like a type: ``title: Local
         AfterValidator(_to_text(max_length)),
         PlainSerializer(_dump),
     ]
+
+
+# The text fields of the schema, by longest length. Pydantic reads the validation; a type checker
+# sees a str (the validated value is a Text, a str that also knows its translations).
+if TYPE_CHECKING:
+    LocalText40 = str
+    LocalText100 = str
+    LocalText200 = str
+    LocalText500 = str
+    LocalText1000 = str
+    LocalText5000 = str
+    LocalText20000 = str
+else:
+    LocalText40, LocalText100, LocalText200, LocalText500 = (LocalText(n) for n in (40, 100, 200, 500))
+    LocalText1000, LocalText5000, LocalText20000 = (LocalText(n) for n in (1000, 5000, 20_000))
 
 
 _CLOCK = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")

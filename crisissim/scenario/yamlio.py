@@ -287,6 +287,7 @@ class _Builder:
             if raw.tag != _SEQ:
                 self._problem(raw, f"unsupported tag {raw.tag!r}")
             return Node("seq", [self.node(v) for v in raw.value], self.name, line, col)
+        assert isinstance(raw, yaml.ScalarNode)  # the only other kind of node
         return Node("scalar", self.scalar(raw), self.name, line, col, style=raw.style)
 
     def scalar(self, raw: yaml.ScalarNode) -> Any:

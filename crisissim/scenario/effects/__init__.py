@@ -76,7 +76,7 @@ def __getattr__(name: str) -> Any:
     are built from the registry when first asked for, which seals it."""
     if name == "Effect":
         _sealed.append("schema")
-        return Annotated[Union[tuple(KINDS.values())], Field(discriminator="effect")]  # type: ignore[valid-type]  # noqa: UP007
+        return Annotated[Union[tuple(KINDS.values())], Field(discriminator="effect")]  # noqa: UP007
     if name == "EFFECT_MODELS":
         _sealed.append("schema")
         return dict(KINDS)

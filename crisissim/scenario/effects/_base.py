@@ -9,7 +9,7 @@ Nothing here imports the engine: the engine implements :class:`EffectRun` and fi
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Protocol
 
@@ -175,7 +175,7 @@ class Levers:
 
     @classmethod
     def neutral(cls, type_names: list[str], type_channels: list[str], pool_names: list[str],
-                segment_names: list[str] = ("all",)) -> Levers:
+                segment_names: Sequence[str] = ("all",)) -> Levers:
         n, p = len(type_names), len(pool_names)
         return cls(type_names, type_channels, pool_names, list(segment_names), rate=[1.0] * n,
                    deflect_keep=[1.0] * n, fcr_delta=[0.0] * n,
@@ -202,7 +202,7 @@ class EffectKind(BaseModel):
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         f = cls.model_fields.get("effect")
-        args = getattr(f.annotation, "__args__", ()) if f is not None else ()
+        args: tuple[Any, ...] = getattr(f.annotation, "__args__", ()) if f is not None else ()
         if len(args) != 1 or not isinstance(args[0], str):
             return  # an abstract base (no single Literal name)
         name = args[0]
