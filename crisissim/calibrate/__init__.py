@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from crisissim.calibrate.accumulate import read_contacts
 from crisissim.calibrate.logformat import CHURN_COLUMNS, CONTACT_COLUMNS, STAFFING_COLUMNS, parse_mapping
@@ -42,7 +43,7 @@ def calibrate(contacts: str | Path, *, staffing: str | Path | None = None, churn
     file's; ``tz`` converts timestamps that carry an offset to that IANA zone's wall clock.
     """
     check_interval(interval)
-    kw = {"mapping": mapping, "tz": tz, "time_format": time_format}
+    kw: dict[str, Any] = {"mapping": mapping, "tz": tz, "time_format": time_format}
     reader = TableReader(contacts, CONTACT_COLUMNS, hashed=("customer",), what="contact log", **kw)
     summary = read_contacts(reader, interval, SERVICE_THRESHOLD, progress)
     staff_rows = staff_reader = None

@@ -150,7 +150,7 @@ def to_csv(bt: BackTest) -> str:
     w.writerow(cols)
     ins = {k: bt.inside(k) for k in KPIS}
     for i in range(len(bt.start)):
-        row = [f"{bt.start[i]:g}"]
+        row: list[str | int] = [f"{bt.start[i]:g}"]
         for k in KPIS:
             vals = (bt.observed[k][i], bt.low[k][i], bt.high[k][i])
             row += ["" if not math.isfinite(v) else f"{v:.6g}" for v in vals]

@@ -8,6 +8,7 @@ CSV or Parquet by the file's extension; files are written atomically.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -37,10 +38,8 @@ def contact_table(result, scenario) -> pa.Table:
     if recs is None:
         raise ValueError("the run did not record contacts (Simulation(..., record_contacts=True))")
     n = len(recs)
-    if n:
-        ctype, arrival, start, end, outcome, resolved, churned, repeat, customer, pool = zip(*recs, strict=False)
-    else:
-        ctype = arrival = start = end = outcome = resolved = churned = repeat = customer = pool = ()
+    fields: list[Any] = list(zip(*recs, strict=False)) if n else [()] * 10  # the 10 record fields, made arrays below
+    ctype, arrival, start, end, outcome, resolved, churned, repeat, customer, pool = fields
     arrival = np.asarray(arrival, dtype=float)
     start = np.asarray(start, dtype=float)
     end = np.asarray(end, dtype=float)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import optimize, stats
@@ -52,7 +53,7 @@ class Estimate:
 class Family:
     name: str
     params: tuple[str, ...]
-    scipy: object
+    scipy: Any  # the scipy.stats distribution
 
     def frozen(self, theta):
         if self.name == "exponential":
@@ -188,6 +189,7 @@ def fit_times(obs: np.ndarray, cens: np.ndarray | None = None, families=(EXPONEN
     obs = np.asarray(obs, dtype=float)
     cens = np.asarray(cens if cens is not None else [], dtype=float)
     cens = cens[cens > 0]
+    box: np.ndarray | None
     if resolution > 0:
         box = np.column_stack([np.maximum(obs - resolution / 2, 0.0), obs + resolution / 2])
         exact = np.empty(0)
@@ -201,7 +203,7 @@ def fit_times(obs: np.ndarray, cens: np.ndarray | None = None, families=(EXPONEN
         if math.isfinite(ll):
             fits[fam.name] = (fam, theta, ll)
     aic = {k: 2 * len(f[0].params) - 2 * f[2] for k, f in fits.items()}
-    best = min(aic, key=aic.get)
+    best = min(aic, key=lambda k: aic[k])
     fam, theta, _ = fits[best]
     se, cov = _standard_errors(fam, theta, exact, cens, box)
     params = {p: Estimate(theta[i], float(se[i])) for i, p in enumerate(fam.params)}

@@ -20,6 +20,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -172,7 +173,7 @@ class TableReader:
             if start == 0 and not self.parquet:
                 per_row = max(1.0, min(self.block_bytes, self.size) / n)
                 self.rows_estimate = max(n, int(self.size / per_row))
-            cols = {}
+            cols: dict[str, Any] = {}
             for name, col in self.columns.items():
                 if name not in self.present:
                     cols[name] = None
@@ -485,6 +486,7 @@ def string_hashes(s: pa.Array) -> np.ndarray:
     vectorised over the Arrow buffers: one numpy pass per byte position."""
     if isinstance(s, pa.ChunkedArray):
         s = s.combine_chunks()
+    off_t: type[np.signedinteger]
     if pa.types.is_large_string(s.type):
         off_t = np.int64
     else:

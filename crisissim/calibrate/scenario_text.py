@@ -103,8 +103,10 @@ def scenario_yaml(cal: Calibration, title: str | None = None, scenario_id: str =
         o.line(4, "at: 0")
         o.line(4, "effects:")
         for tf in defl:
-            o.comment(6, f"{tf.name}: deflected share of all {tf.label} contacts, {tf.deflect.text('{:.4f}')}")
-            o.line(6, f"- {{effect: deflect, share: {num(tf.deflect.value, 4)}, target: {tf.name}}}")
+            d = tf.deflect
+            assert d is not None  # defl holds the types with a deflected share
+            o.comment(6, f"{tf.name}: deflected share of all {tf.label} contacts, {d.text('{:.4f}')}")
+            o.line(6, f"- {{effect: deflect, share: {num(d.value, 4)}, target: {tf.name}}}")
     o.line(0, "reputation:")
     o.comment(2, "The fitted arrival rates already include whatever word of mouth the centre saw: 0 keeps them as "
                  "fitted (raise it to study reputation feeding arrivals).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -116,7 +117,7 @@ def register(app: typer.Typer) -> None:
         to_stdout = json_out == "-"
         console = Console(file=sys.stderr if to_stdout else sys.stdout, width=None if sys.stdout.isatty() else 140,
                           highlight=False)
-        report = {"reps": reps, "rule": RULE, "scenarios": []}
+        report: dict[str, Any] = {"reps": reps, "rule": RULE, "scenarios": []}
         failed = False
         executor = None
         finished = False

@@ -123,12 +123,12 @@ def register(app: typer.Typer) -> None:
         try:
             sc = load_scenario(path)
         except ScenarioError as e:
-            if from_save:  # a path a shared save names: say what is wrong, never what the file holds
+            if from_save and saved is not None:  # a path a shared save names: say what is wrong, never what the file holds
                 typer.echo(f"{saved.where_scenario()}: {_unusable(e, path)}", err=True)
             else:
                 typer.echo(first_line(str(e), f"; crisissim validate {path} lists them all"), err=True)
             raise typer.Exit(1) from None
-        if saved is not None:
+        if saved is not None and replay is not None:  # (saved is read from replay)
             try:
                 check_matches(saved, sc, replay)
             except SaveError as e:
@@ -175,7 +175,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
         d = res.to_dict()
         checked = None
-        if saved is not None:
+        if saved is not None and replay is not None:
             try:
                 checked = check_reproduced(saved, d, replay)
             except SaveError as e:
@@ -205,7 +205,7 @@ def register(app: typer.Typer) -> None:
         if to_stdout:
             typer.echo(text, nl=False)
         shown = pol_name
-        if saved is not None:
+        if saved is not None and replay is not None:
             shown += f", replayed from {replay.name}" + {True: ", reproduced exactly", None: ""}[checked]
         typer.echo(summary(d, shown), err=to_stdout)
         if compare:

@@ -280,7 +280,7 @@ def check(sc, max_contacts: int | None = DEFAULT_MAX_CONTACTS) -> Workload:
         name, reason = next(iter(w.why.items()))
         raise WorkloadError(f"contact_types.{name}: the run would never finish: {reason}")
     if w.contacts > max_contacts:
-        name = max(w.by_type, key=w.by_type.get)
+        name = max(w.by_type, key=lambda k: w.by_type[k])
         where = name if name.startswith("exposures.") or name == "outreach" else f"contact_types.{name}"
         what = "contacts and incidents" if any(k.startswith("exposures.") for k in w.by_type) else "contacts"
         raise WorkloadError(

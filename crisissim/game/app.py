@@ -98,7 +98,8 @@ class App:
         """Show the menu, and on top of it the run to resume, or the briefing of FILE when one was given."""
         from crisissim.game.scenes.menu import MenuScene
 
-        menu = self.stack.push(MenuScene(self))
+        menu = MenuScene(self)
+        self.stack.push(menu)
         if self.options.resume is not None:
             self.play(Session.resume(self.options.resume, self.options.speed))
         elif self.options.file is not None:
@@ -128,6 +129,7 @@ class App:
         """Go back to the moment decision ``index`` of the current run was taken, to choose again:
         the run so far stays saved; the new branch is saved beside it."""
         old = self.session
+        assert old is not None  # rewinding is offered during a run only
         old.save()
         new = old.rewound(index)
         self.play(new)
@@ -179,7 +181,7 @@ class App:
     def bindings(self) -> list[Binding]:
         """Every key the top scene answers to, the app's own first (only the scene's while it takes typed text)."""
         top = self.stack.top
-        if getattr(top, "typing", None):
+        if top is not None and getattr(top, "typing", None):
             return top.bindings()
         return self.global_bindings() + (top.bindings() if top is not None else [])
 
@@ -326,6 +328,10 @@ def run(options: Options) -> int:
         pg.display.set_caption("crisissim")
         pg.key.set_repeat(350, 40)
         app = App(pg, options)
-        return guarded(app, lambda: (app.start(), loop(app, pg)))
+        def body() -> None:
+            app.start()
+            loop(app, pg)
+
+        return guarded(app, body)
     finally:
         pg.quit()

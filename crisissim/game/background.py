@@ -17,6 +17,7 @@ import queue
 import threading
 import time
 import weakref
+from typing import cast
 
 from crisissim.game.counterfactual import Debrief
 from crisissim.study.worker import Batch
@@ -189,7 +190,7 @@ class DebriefWork:
                 self.error = str(value)
                 return False
             else:
-                d.take(value)
+                d.take(cast(Batch, value))
         if not d.finished and self.pool.dead():
             self.error = "a worker process died (out of memory?); the re-runs stopped"
             return False

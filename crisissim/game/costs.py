@@ -117,7 +117,7 @@ def estimate(sc, spec, now: float, end: float, resolved: dict[str, float]) -> Co
                     entry[1] += resolved.get(t, 0.0) * h
             entry[2] = max(entry[2], h)
     per_customer = tuple(PerCustomer(a, tuple(ts), n, h) for a, (ts, n, h) in comp.items())
-    finish = None if not ends or any(x is None for x in ends) else max(ends)
+    finish = None if not ends or any(x is None for x in ends) else max(x for x in ends if x is not None)
     return Cost(upfront, per_hour, hours, agents, per_customer, start, finish)
 
 

@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -201,7 +204,7 @@ class Debrief:
         self._todo = self._statistics()
 
     # ------------------------------------------------------------------ planning
-    def _arm(self, arm: Arm, watch: set[str] = frozenset(), keys: set[str] = frozenset()) -> int:
+    def _arm(self, arm: Arm, watch: AbstractSet[str] = frozenset(), keys: AbstractSet[str] = frozenset()) -> int:
         i = self._index.get(arm.key)
         if i is None:
             i = self._index[arm.key] = len(self.arms)
@@ -216,7 +219,7 @@ class Debrief:
         """Per lesson: (lesson, kind, detail) — an option lesson judged from the trainee's
         choice, a policy lesson by comparing the trainee's play with its ``than`` policy."""
         sc = self.scenario
-        out = []
+        out: list[tuple] = []
         chosen = {d["card"]: d for d in decisions if entry_kind(d) == "card"}
         for n, les in enumerate(getattr(sc, "lessons", None) or []):
             if les.card is not None:
@@ -294,12 +297,12 @@ class Debrief:
                 break
         return not self._todo
 
-    def _statistics(self) -> list[tuple[tuple[int, ...], object]]:
+    def _statistics(self) -> list[tuple[tuple[int, ...], Callable[[], None]]]:
         """The pieces of work, each with the arms it needs: one paired comparison at a time."""
-        todo = []
+        todo: list[tuple[tuple[int, ...], Callable[[], None]]] = []
         for row, arms in zip(self.rows, self._row_arms, strict=False):
             for alt, i in arms.items():
-                todo.append(((self.own, i), lambda row=row, alt=alt, i=i: self._effect(row, alt, i)))
+                todo.append(((self.own, i), partial(self._effect, row, alt, i)))
         todo.append(((self.own, self.hands_off), self._vs_hands_off))
         need = (self.own, self.hands_off) + ((self.expert,) if self.expert is not None else ())
         todo.append((need, self._grade))
@@ -325,6 +328,7 @@ class Debrief:
 
     def _grade(self) -> None:
         hands = self.vs_hands_off
+        assert hands is not None  # worked out first (settle takes the earliest ready piece; its arms are the grade's)
         if self.expert is None:
             self.grade = Grade(None, hands, None, None, None)
             return

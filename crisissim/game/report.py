@@ -223,7 +223,7 @@ def build(sc, lang: str, result: dict, debrief, series: dict, save_path: str | N
             doc.para(w("debrief.no_decisions"))
         for row in debrief.rows:
             doc.heading(3, row_head(sc, w, row))
-            items = []
+            items: list[tuple[str | None, str, str]] = []
             for alt in row.alternatives:
                 eff = row.effects.get(alt)
                 if eff is not None:
@@ -236,7 +236,7 @@ def build(sc, lang: str, result: dict, debrief, series: dict, save_path: str | N
         if not sc.lessons:
             doc.para(w("lesson.none"))
         elif debrief.lessons is not None:
-            rows = []
+            rows: list[tuple[str | None, str, str]] = []
             for check in debrief.lessons:
                 state, word, lesson, detail = lesson_lines(sc, w, check)
                 rows.append((state, w("lesson.line", status=word, text=lesson), detail))

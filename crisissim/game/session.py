@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from crisissim.engine import DecisionError, Simulation
 from crisissim.engine.replay import DecisionPlan
@@ -174,7 +175,7 @@ class Session:
         """The save record of the run as it stands (``at``: the simulated minute reached)."""
         finished = self.sim.finished
         result = self.sim.result().to_dict() if finished else None
-        total = result["total_loss"] if finished else None
+        total = result["total_loss"] if result is not None else None
         return build_save(self.scenario, self.seed, self.decisions, path=str(self.path) if self.path else None,
                           policy=None, total_loss=total, result=result, at=self.sim.duration if finished else self.now)
 
@@ -209,7 +210,7 @@ class Session:
         self.autosaved_at = c.snap.time
 
     @classmethod
-    def check(cls, save_path) -> object:
+    def check(cls, save_path) -> Any:
         """The scenario of the save at ``save_path`` if the run can be resumed; else :class:`SaveError`."""
         return open_save(save_path)[1]
 

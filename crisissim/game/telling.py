@@ -95,7 +95,7 @@ def grade_lines(sc, w, debrief) -> list[tuple[str, str]]:
     """The grade and what it rests on."""
     cur = sc.meta.currency
     g = debrief.grade
-    out = []
+    out: list[tuple[str, str]] = []
     if debrief.expert_problem:
         return [("warn", w("grade.broken", why=debrief.expert_problem))]
     if g is None:

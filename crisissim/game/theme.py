@@ -80,7 +80,8 @@ CVD = {  # Machado, Oliveira & Fernandes (2009), severity 1.0, on linear RGB
 def simulate(rgb, kind: str) -> tuple[float, float, float]:
     """Linear RGB of ``rgb`` as seen with the colour-vision deficiency ``kind``."""
     lin = [_linear(v) for v in rgb[:3]]
-    return tuple(min(1.0, max(0.0, sum(m * x for m, x in zip(row, lin, strict=False)))) for row in CVD[kind])
+    r, g, b = (min(1.0, max(0.0, sum(m * x for m, x in zip(row, lin, strict=False)))) for row in CVD[kind])
+    return r, g, b
 
 
 def lab(linear_rgb) -> tuple[float, float, float]:

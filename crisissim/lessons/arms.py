@@ -155,7 +155,8 @@ def load_policy(spec: str, scenario, base_dir: Path | None, where: str, from_sce
         if from_scenario and base_dir is None:
             raise LessonError(f"{where}: scripted policy {text!r} is relative to the scenario file, "
                               "whose folder is not known (load the scenario from a file)")
-        full = resolve_policy_path(text, base_dir) if from_scenario else Path(base_dir or ".") / path
+        full = (resolve_policy_path(text, base_dir) if from_scenario and base_dir is not None
+                else Path(base_dir or ".") / path)
         try:
             return load_scripted(full, scenario)
         except PolicyError as e:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -114,8 +116,8 @@ def policy_problems(scenario: Scenario, base_dir: str | Path | None, missing_ok:
     not located in a policy file start with ``source`` (the scenario file)."""
     base = Path(base_dir) if base_dir is not None else None
     out: list[str] = []
-    jobs = [lambda: expert_arm(scenario, base)] if scenario.expert else []
-    jobs += [lambda i=i, les=les: lesson_arms(les, i, scenario, base) for i, les in enumerate(scenario.lessons)]
+    jobs: list[Callable[[], Any]] = [lambda: expert_arm(scenario, base)] if scenario.expert else []
+    jobs += [partial(lesson_arms, les, i, scenario, base) for i, les in enumerate(scenario.lessons)]
     for job in jobs:
         try:
             job()

@@ -81,7 +81,8 @@ class RandomPolicy(Policy):
         return ids[int(draws[k])]
 
 
-BUILTIN = {"default": DefaultPolicy, "first": FirstPolicy, "random": RandomPolicy}
+BUILTIN: dict[str, type[DefaultPolicy] | type[FirstPolicy] | type[RandomPolicy]] = {
+    "default": DefaultPolicy, "first": FirstPolicy, "random": RandomPolicy}
 FORMS = "default, first, random, scripted:FILE.yaml, FILE.yaml, module.path:function"
 
 

@@ -13,6 +13,7 @@ a message, a mark) are taken again at their minute. Time in minutes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from crisissim.engine import DecisionError, Simulation
 from crisissim.engine.crisis import entry_kind
@@ -38,7 +39,7 @@ def plan_of(decisions: list[dict], events: list[dict]) -> tuple[list[Step], list
     Timeouts are not in the plan (the engine takes them by itself); they are listed with
     their deadline as the moment an alternative would have been chosen.
     """
-    shown = {}
+    shown: dict[str, float] = {}
     for e in events:
         if e["kind"] == "card_shown":
             shown.setdefault(e["id"], e["t"])
@@ -52,7 +53,7 @@ def plan_of(decisions: list[dict], events: list[dict]) -> tuple[list[Step], list
         elif kind == "mark":
             s = Step(d["t"], "mark", d["mark"], text=d.get("text") or "")
         else:
-            s = Step(d["t"], kind, d[kind])
+            s = Step(d["t"], cast(str, kind), d[kind])
         if d.get("by") != "timeout":
             plan.append(s)
         rows.append((i, s))
@@ -66,13 +67,13 @@ def _when(s: Step, open_cards: dict) -> float | None:
     c = open_cards.get(s.id)
     if c is None:
         return None
-    return s.t if c.shown == s.shown else c.shown + (s.t - s.shown)
+    return s.t if c.shown == s.shown else c.shown + (s.t - cast(float, s.shown))  # a card step has both
 
 
 def take(sim: Simulation, s: Step) -> None:
     """Take step ``s`` now (raise :class:`DecisionError` if it cannot be taken)."""
     if s.kind == "card":
-        sim.decide(s.id, s.option)
+        sim.decide(s.id, cast(str, s.option))
     elif s.kind == "action":
         sim.act(s.id)
     elif s.kind == "inject":

@@ -68,7 +68,7 @@ class _Checker:
             self.add(node, path, f"expected a mapping, got {_kind(node)}")
             return None
         seen: set[str] = set()
-        pairs = []
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
         for k, v in node.value:
             if not isinstance(k, yaml.ScalarNode):
                 self.add(k, path, "keys must be plain names")

@@ -72,7 +72,7 @@ class LocalExecutor:
 
             method = self.start_method or ("fork" if "fork" in mp.get_all_start_methods() else "spawn")
             ctx = mp.get_context(method)
-            self._others = {p.pid for p in mp.active_children()}  # children that are not our workers
+            self._others = {p.pid for p in mp.active_children() if p.pid is not None}  # children that are not our workers
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=init_worker,
                                              initargs=(os.getpid(),))
         return self._pool
@@ -130,10 +130,10 @@ class LocalExecutor:
 
         for f in futures:
             f.cancel()  # not started yet
-        workers = [p for p in mp.active_children() if p.pid not in self._others]
+        workers = [p for p in mp.active_children() if p.pid is not None and p.pid not in self._others]
         for p in workers:  # a terminal's Ctrl-C reached them already; a `kill -INT` of the study did not
             try:
-                os.kill(p.pid, signal.SIGINT)
+                os.kill(p.pid, signal.SIGINT)  # type: ignore[arg-type]  # (filtered above)
             except OSError:
                 pass
         live = {f for f in futures if not f.cancelled()}

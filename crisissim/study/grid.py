@@ -195,7 +195,7 @@ def build_levels(scenario: Scenario, vary: list[Vary], policies: list[str | None
     base = dump(scenario)
     for v in vary:
         resolve(base, v.path)
-    levels = []
+    levels: list[Level] = []
     for combo in itertools.product(*(v.values for v in vary)):
         values = {v.path: x for v, x in zip(vary, combo, strict=False)}
         data = apply(base, values)

@@ -95,11 +95,11 @@ def write_plots(result: StudyResult, out: Path) -> tuple[list[Path], str | None]
         show = [rec["cost_optimal"]["level"]]
         if rec.get("service_level") and rec["service_level"]["level"] not in show:
             show.append(rec["service_level"]["level"])
-        labels = {r["level"]: r["label"] for r in result.summary}
+        label_of = {r["level"]: r["label"] for r in result.summary}
         for lv in show:
             rows = [r for r in result.intervals if r["level"] == lv and "service_level" in r]
             xs = [r["start"] / 60 for r in rows]
-            ax.plot(xs, [r["service_level"]["mean"] for r in rows], drawstyle="steps-post", label=labels[lv])
+            ax.plot(xs, [r["service_level"]["mean"] for r in rows], drawstyle="steps-post", label=label_of[lv])
             ax.fill_between(xs, [r["service_level"]["ci_low"] for r in rows],
                             [r["service_level"]["ci_high"] for r in rows], step="post", alpha=0.2)
         ax.axhline(rec["target"], color="red", ls="--", lw=1)

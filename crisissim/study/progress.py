@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 
 class Progress:
@@ -22,7 +22,7 @@ class Progress:
         self._last_pct = -1
         self._plain_every = plain_every
         self._bar = None
-        self._task = None
+        self._task: Any = None  # the rich TaskID once the bar is shown
         if not quiet and self.stream.isatty():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn

@@ -61,7 +61,7 @@ def _edge_notes(result: StudyResult, best: int) -> list[str]:
     notes = []
     for v in result.vary if level is not None else []:
         values = sorted(set(v.values))
-        x = level.values.get(v.path)
+        x = level.values.get(v.path) if level is not None else None
         if len(values) >= 3 and x in (values[0], values[-1]):
             side = "smallest" if x == values[0] else "largest"
             notes.append(f"Note: the cost-optimal {v.path} = {x:g} is the {side} value tried; "

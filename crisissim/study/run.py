@@ -399,6 +399,7 @@ def _code_hash(policy: str) -> str | None:
 
     module = policy.strip().rpartition(":")[0]
     try:
+        origin: str | None
         if module.endswith(".py") or "/" in module or "\\" in module:
             origin = module
         else:

@@ -11,6 +11,8 @@ engine takes its default; the dashboard says so.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pygame
 
 from crisissim.engine import DecisionError
@@ -72,7 +74,7 @@ class CardScene(Scene):
         return next((c for c in self.session.clock.snap.open_cards if c.id == self.card_id), None)
 
     def options(self, card_id: str | None = None) -> list:
-        cid = card_id or self.card_id
+        cid = cast(str, card_id or self.card_id)
         if cid not in self._orders:
             self._orders[cid] = option_order(self.session.seed, self.specs[cid])
         return self._orders[cid]
@@ -216,7 +218,7 @@ class CardScene(Scene):
         out["rows"] = rows
         return out
 
-    def tab_rects(self, lay) -> list[tuple[pygame.Rect, object]]:
+    def tab_rects(self, lay) -> list[tuple[pygame.Rect, Any]]:
         cards = self.open_cards()
         if not cards:
             return []

@@ -9,6 +9,8 @@ decision card opens, the cards overlay is pushed on top. Drawing is in
 
 from __future__ import annotations
 
+from typing import Any
+
 import pygame
 
 from crisissim.engine import DecisionError
@@ -184,7 +186,7 @@ class DashboardScene(Scene):
             stack.pop()
         if stack.top is self:
             stack.pop()
-        top = stack.top
+        top: Any = stack.top
         if hasattr(top, "problem"):
             top.problem = self.app.words("menu.left_early", path=path)
 

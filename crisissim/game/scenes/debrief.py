@@ -51,7 +51,7 @@ class DebriefScene(Scene):
 
         self.work = DebriefWork(make, workers=workers)
         self.scroll = 0
-        self.report = None  # the report's job id
+        self.report: int | None = None  # the report's job id
         self.report_paths: list[str] | None = None
         self.report_error = ""
 
@@ -202,10 +202,11 @@ class DebriefScene(Scene):
             return paragraph(surface, f, w("debrief.failed", why=work.error), (inner.x, inner.y, inner.width, 3 * 20),
                              15, theme.BAD)
         done, total = work.progress()
-        if not work.planned:
+        d = self.debrief
+        if d is None:  # not planned yet
             r = text(surface, f, w("debrief.planning"), inner.topleft, 15, theme.MUTED, width=inner.width)
             return r.bottom + 6
-        reps = self.debrief.reps
+        reps = d.reps
         r = text(surface, f, w("debrief.working", done=done, total=total, n=reps), inner.topleft, 15, theme.MUTED,
                  width=inner.width)
         bar(surface, (inner.x, r.bottom + 4, inner.width, 8), done / total if total else 0.0, theme.ACCENT)
@@ -266,6 +267,8 @@ class DebriefScene(Scene):
         sc = self.sc
         deb = self.debrief
         out: list[tuple] = []
+        if deb is None:  # not planned yet
+            return out
 
         def add(row_i, x, size, colour, s, bold=False, mark=("", None), gap=0, max_lines=None):
             font = f.get(size, bold)

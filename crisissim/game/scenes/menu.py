@@ -11,16 +11,17 @@ from crisissim.game.keys import Binding
 from crisissim.game.stack import Scene
 from crisissim.game.widgets import Button, Grid, paragraph, text
 from crisissim.scenario import ScenarioError, bundled_scenarios_dir, load_scenario
+from crisissim.scenario.schema import Scenario
 
 SHOWN = 9
 
 
-def _entries(extra: Path | None) -> list[tuple[Path, object, str]]:
+def _entries(extra: Path | None) -> list[tuple[Path, Scenario | None, str]]:
     """(path, scenario or None, problem) for FILE and every bundled ``*.yaml``."""
     paths = sorted(bundled_scenarios_dir().glob("*.yaml"), key=lambda p: (p.name != "default.yaml", p.name))
     if extra is not None:
         paths = [extra] + [p for p in paths if p.resolve() != extra.resolve()]
-    out = []
+    out: list[tuple[Path, Scenario | None, str]] = []
     for p in paths:
         try:
             out.append((p, load_scenario(p), ""))

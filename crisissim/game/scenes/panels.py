@@ -8,6 +8,8 @@ Nothing here changes the simulation or the dashboard's state.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pygame
 
 from crisissim.game import theme
@@ -106,7 +108,7 @@ def top_buttons(dash) -> list[Button]:
     g = lay["grid"]
     bh = f.get(15).get_linesize() + 12
     y = max(4, (lay["top_h"] - bh) // 2)
-    specs = [("pause", w("top.pause"), "Space", c.paused)]
+    specs: list[tuple[Any, str, str, bool]] = [("pause", w("top.pause"), "Space", c.paused)]
     specs += [(s, f"{s}×", str(i + 1), not c.paused and not c.skipping and c.speed == s) for i, s in enumerate(SPEEDS)]
     specs.append(("skip", w("top.skip"), "N", c.skipping))
     widths = [f.get(15).size(f"[{k}] {label}")[0] + 20 for _, label, k, _ in specs]
