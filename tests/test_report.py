@@ -98,3 +98,19 @@ def test_report_refuses_a_bad_save_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith(f"{bad}:")
     assert main(["report", str(bad), "--lang", "fr"]) == 2
+
+
+def test_the_timeline_says_which_injects_the_facilitator_fired(tmp_path, capsys):
+    sc = load_scenario(RUMOUR)
+    sim = Simulation(sc, 7)
+    sim.run_until(sc.injects[0].at + 10)  # the scenario's own first inject has fired by itself
+    fired = sc.injects[-1]
+    sim.fire_inject(fired.id)
+    sim.run_until(sc.injects[0].at + 20)
+    d = sim.result().to_dict()
+    save = tmp_path / "run.json"
+    write_save(save, build_save(sc, 7, d["decisions"], path=str(RUMOUR), total_loss=d["total_loss"]))
+    assert main(["report", str(save), "--reps", "2", "--workers", "1", "-q"]) == 0
+    md = (tmp_path / "run-report" / "report.md").read_text(encoding="utf-8")
+    assert f"| Facilitator fired: {fired.title.get('en')} |" in md
+    assert f"| Event: {sc.injects[0].title.get('en')} |" in md

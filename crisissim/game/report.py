@@ -34,12 +34,16 @@ def timeline(sc, w, result: dict) -> list[tuple[str, str, str, str]]:
     clock = TimeOfDay(sc.meta.start)
     cur = sc.meta.currency
     cards = {c.id: c for c in sc.decisions}
+    fired = {(round(d["t"], 6), d["inject"]) for d in result.get("decisions", []) if "inject" in d}
     out = []
     for e in result["events"]:
         k = e["kind"]
         if k not in SHOWN_EVENTS:
             continue
-        if k == "inject":
+        if k == "inject" and (round(e["t"], 6), e["id"]) in fired:  # the facilitator's, said as such
+            fired.discard((round(e["t"], 6), e["id"]))
+            what = entry_text(sc, w, {"inject": e["id"]})
+        elif k == "inject":
             what = w("report.ev_inject", title=w.of(e.get("title") or e["id"]))
         elif k == "card_shown":
             c = cards.get(e["id"])
