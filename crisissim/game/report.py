@@ -157,13 +157,13 @@ class _Doc:
     def items(self, rows: list[tuple[str | None, str, str]]) -> None:
         """A list of (state, line, detail)."""
         for state, line, detail in rows:
-            mark = f"{MARKS[state]} " if state else ""
+            mark = f"{MARKS[state]} " if state and state != "none" else ""  # the list's bullet is the "none" mark
             self.md.append(f"- {mark}{_md(line)}" + (f"  \n  {_md(detail)}" if detail else ""))
         self.md.append("")
         self.html.append("<ul>")
         for state, line, detail in rows:
             style = f' style="color:{COLOURS[state]}"' if state else ""
-            mark = f"{MARKS[state]} " if state else ""
+            mark = f"{MARKS[state]} " if state and state != "none" else ""
             det = f'<br><span class="small">{_h(detail)}</span>' if detail else ""
             self.html.append(f"<li><span{style}>{_h(mark)}{_h(line)}</span>{det}</li>")
         self.html.append("</ul>")

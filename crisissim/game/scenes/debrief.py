@@ -15,10 +15,10 @@ import pygame
 
 from crisissim.game import theme
 from crisissim.game.background import DebriefWork
-from crisissim.game.counterfactual import Debrief
+from crisissim.game.counterfactual import WITHOUT, Debrief
 from crisissim.game.keys import Binding
 from crisissim.game.stack import Scene
-from crisissim.game.telling import effect_lines, grade_lines, hands_off_line, lesson_lines, row_head, verdicts
+from crisissim.game.telling import alt_name, effect_lines, grade_lines, hands_off_line, lesson_lines, row_head, verdicts
 from crisissim.game.widgets import Button, Grid, bar, line_count, panel, paragraph, state_tag, text
 
 SCROLL_STEP = 3  # lines per key press or wheel notch
@@ -282,7 +282,8 @@ class DebriefScene(Scene):
             for alt in row.alternatives:
                 eff = row.effects.get(alt)
                 if eff is None:
-                    add(i, 16, 14, theme.FAINT, w("debrief.pending"))
+                    add(i, 16, 14, theme.FAINT, w("debrief.pending_without") if alt == WITHOUT else
+                        w("debrief.pending_alt", alt=alt_name(sc, w, row, alt)))
                     continue
                 state, head, detail = effect_lines(sc, w, row, eff, deb.reps)
                 mark = theme.state_mark(state)
