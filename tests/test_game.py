@@ -183,12 +183,14 @@ def test_card_opens_overlay_choice_decides_and_pops(tmp_path):
     t0 = dash.clock.snap.time
     app.update(TICK)
     assert dash.clock.snap.time == pytest.approx(t0 + 20.0 * CARD_PACE * TICK, abs=1e-6)
-    press(app, letter(card, "quiet-fix"))
-    assert isinstance(app.stack.top, ConfirmScene)  # 300,000 CNY: asks first
+    dear = max(card.options(), key=lambda o: o.cost)
+    assert dear.cost >= 0.05 * dash.sc.scoring.loss_budget  # 5% of the budget or more: it asks first
+    press(app, letter(card, dear.id))
+    assert isinstance(app.stack.top, ConfirmScene)
     press(app, pygame.K_y)
     assert app.stack.top is dash
     last = dash.session.decisions[-1]
-    assert (last["card"], last["option"], last["by"]) == ("recall", "quiet-fix", "trainee")
+    assert (last["card"], last["option"], last["by"]) == ("recall", dear.id, "trainee")
     assert "recall" not in {c.id for c in dash.clock.snap.open_cards}
     # a click on an option works too
     card = run_until_card(app)
@@ -223,8 +225,13 @@ def test_action_buttons_disabled_on_cooldown_and_when_used_up(tmp_path):
     app.handle_event(click(buttons["social-update"].rect.center))
     press(app, pygame.K_q)  # faq, limit 1
     buttons = {b.action: b for b in dash.action_buttons()}
-    assert not buttons["social-update"].enabled and "ready at 10:00" in buttons["social-update"].sub
-    assert not buttons["faq"].enabled and buttons["faq"].sub == "pending · takes effect at 08:40"  # delay 40m
+    spec = {a.id: a for a in dash.sc.actions}
+    clock = dash.time_of_day
+    now = dash.clock.snap.time
+    assert not buttons["social-update"].enabled
+    assert f"ready at {clock(now + spec['social-update'].cooldown)}" in buttons["social-update"].sub
+    assert spec["faq"].limit == 1 and spec["faq"].delay > 0
+    assert not buttons["faq"].enabled and buttons["faq"].sub == f"pending · takes effect at {clock(now + spec['faq'].delay)}"
     n = len(dash.session.decisions)
     app.handle_event(click(buttons["social-update"].rect.center))
     press(app, pygame.K_q)
