@@ -91,7 +91,8 @@ def charts(sc, w, series: dict, decisions: list[dict]) -> dict[str, bytes]:
     clock = TimeOfDay(sc.meta.start)
     t = list(series["time"])
     ticks = clock.hour_ticks(0.0, sc.meta.duration, 10)
-    marks = [d["t"] for d in decisions if d.get("by") in ("trainee", "facilitator")]
+    marks = [d["t"] for d in decisions if d.get("by") == "trainee"]
+    moves = [d["t"] for d in decisions if d.get("by") == "facilitator"]  # drawn apart, with a legend entry
     out = {}
     specs = [
         ("loss.png", w("report.chart_loss", currency=sc.meta.currency), list(series["loss"]), "#0072B2",
@@ -107,6 +108,9 @@ def charts(sc, w, series: dict, decisions: list[dict]) -> dict[str, bytes]:
             ax.axhline(value, color=gc, linestyle="--", linewidth=1.2, label=label)
         for x in marks:
             ax.axvline(x, color="#777777", linestyle=":", linewidth=0.9)
+        for k, x in enumerate(moves):
+            ax.axvline(x, color="#E69F00", linestyle="-.", linewidth=0.9,
+                       label=w("report.facilitator_line") if k == 0 else None)
         ax.set_xticks([x for x, _ in ticks], [lab for _, lab in ticks])
         ax.set_xlim(0, sc.meta.duration)
         ax.set_title(title, loc="left", fontsize=11)
@@ -114,7 +118,7 @@ def charts(sc, w, series: dict, decisions: list[dict]) -> dict[str, bytes]:
             ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
         else:
             ax.set_ylim(0, 100)
-        if guides:
+        if guides or moves:
             ax.legend(loc="best", fontsize=8, frameon=False)
         ax.grid(axis="y", alpha=0.3)
         fig.tight_layout()
