@@ -12,7 +12,7 @@ from crisissim.commands.new import starter_text
 from crisissim.paths import bundled_scenarios, bundled_studies, data_dir, find_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = ["coffee-tutorial", "default", "product-recall", "viral-rumour"]
+BUNDLED = ["coffee-tutorial", "default", "early-warning", "product-recall", "viral-rumour"]
 
 
 def test_one_copy_package_data_linked_from_the_top_level_folders():
@@ -38,11 +38,12 @@ def test_list_shows_the_bundled_scenarios_and_studies(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Bundled scenarios (crisissim run|play|study|validate|lessons NAME):"
-    rows = out[1:1 + len(BUNDLED)]
-    assert [row.split()[0] for row in rows] == BUNDLED
-    assert rows[0].startswith("  coffee-tutorial   Tutorial: the wrong latte (1h30m, 3 decision cards, ")
-    assert rows[1].startswith("  default           Delivery breakdown on sale day (10h, ")
-    assert rows[2].startswith("  product-recall    Kettle recall (12h, ")
+    rows = dict(zip(BUNDLED, out[1:1 + len(BUNDLED)]))
+    assert [row.split()[0] for row in rows.values()] == BUNDLED
+    assert rows["coffee-tutorial"].startswith("  coffee-tutorial   Tutorial: the wrong latte (1h30m, 3 decision cards, ")
+    assert rows["default"].startswith("  default           Delivery breakdown on sale day (10h, ")
+    assert rows["early-warning"].startswith("  early-warning     Early warning: the yogurt batch (12h, 3 decision cards, ")
+    assert rows["product-recall"].startswith("  product-recall    Kettle recall (12h, ")
     assert out[1 + len(BUNDLED)] == "Bundled studies (crisissim study NAME):"
     assert out[2 + len(BUNDLED)].startswith("  default-staffing  scenario default.yaml, varies pools.agents.shifts.0.size")
     assert out[-1] == f"Files: {data_dir('scenarios')}"

@@ -47,6 +47,7 @@ RECALIBRATION = ("product-recall: 'Replacement kettle plus 200 CNY (350 CNY each
 @pytest.mark.parametrize("name", [
     "coffee-tutorial",
     "default",
+    "early-warning",
     pytest.param("product-recall", marks=pytest.mark.xfail(reason=RECALIBRATION, strict=True)),
     "viral-rumour",
 ])
