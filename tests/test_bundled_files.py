@@ -12,7 +12,7 @@ from crisissim.commands.new import starter_text
 from crisissim.paths import bundled_scenarios, bundled_studies, data_dir, find_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = ["coffee-tutorial", "default", "early-warning", "product-recall", "viral-rumour"]
+BUNDLED = ["coffee-tutorial", "default", "early-warning", "payment-breach", "product-recall", "viral-rumour"]
 
 
 def test_one_copy_package_data_linked_from_the_top_level_folders():
@@ -43,6 +43,7 @@ def test_list_shows_the_bundled_scenarios_and_studies(capsys):
     assert rows["coffee-tutorial"].startswith("  coffee-tutorial   Tutorial: the wrong latte (1h30m, 3 decision cards, ")
     assert rows["default"].startswith("  default           Delivery breakdown on sale day (10h, ")
     assert rows["early-warning"].startswith("  early-warning     Early warning: the yogurt batch (12h, 3 decision cards, ")
+    assert rows["payment-breach"].startswith("  payment-breach    Payment outage and data breach (12h, 4 decision cards, ")
     assert rows["product-recall"].startswith("  product-recall    Kettle recall (12h, ")
     assert out[1 + len(BUNDLED)] == "Bundled studies (crisissim study NAME):"
     assert out[2 + len(BUNDLED)].startswith("  default-staffing  scenario default.yaml, varies pools.agents.shifts.0.size")

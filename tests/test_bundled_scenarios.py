@@ -10,7 +10,7 @@ from crisissim.policy import resolve
 from crisissim.scenario import bundled_scenarios_dir, load_scenario, validate_file
 
 SCEN = bundled_scenarios_dir()
-NAMES = ("coffee-tutorial", "default", "early-warning", "product-recall", "viral-rumour")
+NAMES = ("coffee-tutorial", "default", "early-warning", "payment-breach", "product-recall", "viral-rumour")
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -372,7 +372,7 @@ def test_the_format_example_validates_in_product_recall(tmp_path):
 # thresholds pass at 30 with probability >= 99.9% at the shares --reps 200 measures
 # (scripts/bench_lessons.py --ci-reps 30), and a branch lesson needs its branch in at least 6 of
 # the 30 replications, which a branch with a chance of 0.4 misses once in 700 seeds.
-QUICK_REPS = {"coffee-tutorial": 40, "default": 30, "early-warning": 40, "product-recall": 30, "viral-rumour": 30}
+QUICK_REPS = {"coffee-tutorial": 40, "default": 30, "early-warning": 40, "payment-breach": 40, "product-recall": 30, "viral-rumour": 30}
 
 
 @pytest.mark.parametrize("file", sorted(bundled_scenarios_dir().glob("*.yaml")), ids=lambda p: p.stem)

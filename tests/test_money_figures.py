@@ -48,6 +48,7 @@ RECALIBRATION = ("product-recall: 'Replacement kettle plus 200 CNY (350 CNY each
     "coffee-tutorial",
     "default",
     "early-warning",
+    "payment-breach",
     pytest.param("product-recall", marks=pytest.mark.xfail(reason=RECALIBRATION, strict=True)),
     "viral-rumour",
 ])
