@@ -207,13 +207,15 @@ class Clock:
         director = self.director
         steps = self.steps
         te = peek()
-        if step_end == math.inf and seen is None:  # a plain stretch: the tight loop
+        if seen is None:  # no card to watch for: the tight loop (hot path; the same moves as the loop below)
             try:
                 while True:
                     lim = te if te < t_end else t_end
                     if heap and heap[0] < lim:
                         self.held = True  # SimPy's clock is behind: the engine stands at the agenda's time
                         while heap and heap[0] < lim:
+                            if steps >= step_end:  # a replayed decision's step, or the work limit
+                                return False
                             t = pop(heap)
                             handler, arg = due.pop(t)
                             if ties and t in ties:
@@ -225,7 +227,7 @@ class Clock:
                                 self.touched = False
                                 te = peek()
                                 lim = te if te < t_end else t_end
-                    elif te < t_end:
+                    elif te < t_end and steps < step_end:
                         self.held = False
                         step()
                         steps += 1
