@@ -81,6 +81,7 @@ class ArrivalSource:
         self.slot_end = math.inf
         self.r = rep_spec.initial  # reputation as of the last tick
         self.r_floor = floor_band(self.r)
+        self.f_floor = self.f(self.r_floor)  # f at the floor (the bound's), kept with r_floor
         self.ratio = 1.0  # λ/λ̄ when nothing decays (no surge, no excitation)
         self.accepted = 0  # new contacts so far (what the early-warning alarm counts)
 
@@ -114,7 +115,7 @@ class ArrivalSource:
             self._ratio()
 
     def _ratio(self) -> None:
-        self.ratio = (self.f(self.r) / self.f(self.r_floor)) if self.bound > 0 else 0.0
+        self.ratio = (self.f(self.r) / self.f_floor) if self.bound > 0 else 0.0
 
     def rebound(self) -> None:
         """Recompute the bound and draw the next candidate from now."""
@@ -122,7 +123,8 @@ class ArrivalSource:
         prof, self.slot_end = self._slot(now)
         i = self.index
         self.r_floor = min(self.r, floor_band(self.r)) if self.feedback else self.r_floor
-        bound = self.base * prof * (1.0 + self.mods.surge_bound(i, now)) * self.mods.rate[i] * self.f(self.r_floor)
+        self.f_floor = self.f(self.r_floor)
+        bound = self.base * prof * (1.0 + self.mods.surge_bound(i, now)) * self.mods.rate[i] * self.f_floor
         if self.excitation is not None:
             bound += self.excitation.at(now)
         self.bound = bound

@@ -62,6 +62,7 @@ class ContactFlow:
         self.score = score
         self.churn = churn
         self.customers = customers
+        self._segmented = len(customers.segments) > 1  # else every contact is of segment 0 (no draw)
         self.outreach = outreach
         self.at_risk = outreach.list is not None  # keep the at-risk list (the scenario has outreach)
         self.recovery = sc.recovery
@@ -122,7 +123,7 @@ class ContactFlow:
             handle, patience, fcr_u, churn_u, neg_u, defl = rows.take()  # AttributeStream.next, no Python call
         except StopIteration:
             handle, patience, fcr_u, churn_u, neg_u, defl = rows.next()
-        if not repeat:
+        if not repeat and self._segmented:
             seg = self.customers.draw(t.index)
         depart = self.outreach.departure(t.index, repeat) if self.at_risk else INF
         neg = t.social and neg_u < t.negative_share
@@ -273,7 +274,18 @@ class ContactFlow:
                                  pool.name))
         # the agent is free: go home if over headcount, else take the next contact
         if pool.finish(now, c):
-            self.next_for(pool, now)
+            t = self._only[pool.index]
+            if t is None:
+                self.next_for(pool, now)
+                return
+            # hot path: next_for's one-skill case, inlined (keep the two the same)
+            q = t.queue
+            if q.deadlines and q.deadlines[0][0] <= now:  # the check of _abandon_due, inlined
+                self._abandon_due(t, now)
+            if q.waiting:
+                self._start(pool, t, q.pop_head(), now)
+            else:
+                pool.rest()
 
     def next_for(self, pool, now: float) -> bool:
         """Give an agent of ``pool`` who is free (counted busy) the longest-waiting contact of

@@ -10,12 +10,22 @@ at arrival, whatever the staffing.
 
 from __future__ import annotations
 
+import math
 import zlib
 from abc import ABC, abstractmethod
 
 import numpy as np
 
-BLOCK = 2048
+FIRST_BLOCK = 128
+BLOCK = 512
+"""Draws are made in blocks: the first of FIRST_BLOCK values, each next one twice as large up to
+BLOCK. A stream used a little draws little (most draw a few hundred values per run, and a
+block's unused tail is wasted work); a busy one makes few numpy calls. The values are the same
+whatever the block sizes: numpy's generators give ``n`` then ``m`` draws as ``n + m`` at once."""
+
+
+def _grown(n: int) -> int:
+    return n * 2 if n < BLOCK else BLOCK
 
 
 def seed_sequence(seed: int, name: str) -> np.random.SeedSequence:
@@ -36,7 +46,7 @@ class Stream:
     draw (a stream never drawn from costs nothing).
     """
 
-    __slots__ = ("_seed", "_name", "_rng", "_draw", "_buf", "_i", "_n")
+    __slots__ = ("_seed", "_name", "_rng", "_draw", "_buf", "_i", "_n", "_size")
 
     def __init__(self, seed: int, name: str, draw):
         self._seed = seed
@@ -46,13 +56,16 @@ class Stream:
         self._buf: list[float] = []
         self._i = 0
         self._n = 0
+        self._size = FIRST_BLOCK
 
     def next(self) -> float:
         i = self._i
         if i >= self._n:
             if self._rng is None:
                 self._rng = generator(self._seed, self._name)
-            self._buf = self._draw(self._rng, BLOCK).tolist()
+            n = self._size
+            self._size = _grown(n)
+            self._buf = self._draw(self._rng, n).tolist()
             self._n = len(self._buf)
             i = 0
         self._i = i + 1
@@ -77,8 +90,6 @@ def poisson_from_uniform(u: float, lam: float) -> int:
         from statistics import NormalDist
 
         return max(0, int(round(NormalDist(lam, lam**0.5).inv_cdf(min(max(u, 1e-12), 1 - 1e-12)))))
-    import math
-
     p = math.exp(-lam)
     cdf = p
     k = 0
@@ -106,20 +117,23 @@ class _Rows(ABC):
     ``next()`` alone gives the same rows in the same order.
     """
 
-    __slots__ = ("take",)
+    __slots__ = ("take", "_size")
 
     def __init__(self):
         self.take = iter(()).__next__
+        self._size = FIRST_BLOCK
 
     @abstractmethod
-    def _block(self) -> list[list[float]]:
-        """The columns of the next block."""
+    def _block(self, n: int) -> list[list[float]]:
+        """The columns of the next block, ``n`` rows."""
 
     def next(self) -> tuple:
         try:
             return self.take()
         except StopIteration:
-            self.take = zip(*self._block(), strict=True).__next__
+            n = self._size
+            self._size = _grown(n)
+            self.take = zip(*self._block(n), strict=True).__next__
             return self.take()
 
 
@@ -143,18 +157,17 @@ class AttributeStream(_Rows):
         self._pd = patience_dist
         self._negative = negative
 
-    def _block(self) -> list[list[float]]:
+    def _block(self, n: int) -> list[list[float]]:
         if self._gens is None:
             seed, prefix = self._seed, self._prefix
             self._gens = {k: generator(seed, prefix + k) for k in ("handle", "patience", "fcr", "churn", "negative",
                                                                    "deflect")
                           if (k != "patience" or self._pd is not None) and (k != "negative" or self._negative)}
         g = self._gens
-        h = self._hd.sample(g["handle"], BLOCK).tolist()
-        p = self._pd.sample(g["patience"], BLOCK).tolist() if self._pd is not None else [float("inf")] * BLOCK
-        neg = g["negative"].random(BLOCK).tolist() if self._negative else [1.0] * BLOCK
-        return [h, p, g["fcr"].random(BLOCK).tolist(), g["churn"].random(BLOCK).tolist(), neg,
-                g["deflect"].random(BLOCK).tolist()]
+        h = self._hd.sample(g["handle"], n).tolist()
+        p = self._pd.sample(g["patience"], n).tolist() if self._pd is not None else [float("inf")] * n
+        neg = g["negative"].random(n).tolist() if self._negative else [1.0] * n
+        return [h, p, g["fcr"].random(n).tolist(), g["churn"].random(n).tolist(), neg, g["deflect"].random(n).tolist()]
 
 
 class CandidateStream(_Rows):
@@ -167,5 +180,5 @@ class CandidateStream(_Rows):
         self._e = generator(seed, prefix + "arrival-gap")
         self._u = generator(seed, prefix + "arrival-accept")
 
-    def _block(self) -> list[list[float]]:
-        return [self._e.standard_exponential(BLOCK).tolist(), self._u.random(BLOCK).tolist()]
+    def _block(self, n: int) -> list[list[float]]:
+        return [self._e.standard_exponential(n).tolist(), self._u.random(n).tolist()]

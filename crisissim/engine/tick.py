@@ -62,7 +62,7 @@ class Tick:
 
     def _move(self, now: float, dt: float) -> None:
         """Reputation and silent churn since the last tick, ``dt`` minutes ago."""
-        seen = sum(t.visibility.take(now) for t in self._social)
+        seen = sum(t.visibility.take(now) for t in self._social) if self._social else 0.0
         goodwill = self.flow.take_goodwill() + self.outreach.take_goodwill()
         r = self.reputation.tick(now, seen, self.flow.take_resolved_severity(), goodwill)
         self.churn.tick_silent(r, dt)
