@@ -34,6 +34,8 @@ from crisissim.game.scenes.card import CardScene  # noqa: E402
 from crisissim.game.scenes.confirm import ConfirmScene  # noqa: E402
 from crisissim.game.scenes.dashboard import DashboardScene  # noqa: E402
 from crisissim.game.scenes.debrief import DebriefScene  # noqa: E402
+from crisissim.game.scenes.facilitator import FacilitatorScene  # noqa: E402
+from crisissim.game.scenes.rewind import RewindScene  # noqa: E402
 from crisissim.scenario import bundled_scenarios_dir  # noqa: E402
 
 
@@ -140,12 +142,14 @@ def play(scenario: Path, seed: int, size: tuple[int, int], lang: str, out: Path,
     shoot(app, surface, out, f"{tag}-08c-facilitator-typing", shots)
     press(app, "return")
     press(app, "f9")
+    back_to(app, dash)  # cards that came up meanwhile are answered, the panel under them closed
     app.handle_event(pygame.event.Event(pygame.WINDOWFOCUSLOST))
     until(app, lambda: dash.clock.paused)
     shoot(app, surface, out, f"{tag}-09-paused", shots)
     press(app, "backspace")
-    shoot(app, surface, out, f"{tag}-09b-rewind", shots)
-    press(app, "escape")
+    if isinstance(app.stack.top, RewindScene):
+        shoot(app, surface, out, f"{tag}-09b-rewind", shots)
+        press(app, "escape")
     press(app, "space")
     for _ in range(200_000):
         top = app.stack.top
@@ -155,6 +159,8 @@ def play(scenario: Path, seed: int, size: tuple[int, int], lang: str, out: Path,
             press(app, "a")
         elif isinstance(top, ConfirmScene):
             press(app, "y")
+        elif isinstance(top, FacilitatorScene):
+            press(app, "f9")
         elif top is dash and not dash.clock.skipping:
             press(app, "n")
         app.update(TICK)
@@ -175,6 +181,23 @@ def play(scenario: Path, seed: int, size: tuple[int, int], lang: str, out: Path,
     shoot(app, surface, out, f"{tag}-11-debrief", shots)
     app.quit()
     return shots
+
+
+def back_to(app, dash, limit: int = 20) -> None:
+    """Answer open cards (their first option, confirmed) and close the facilitator's panel until
+    the dashboard is on top."""
+    for _ in range(limit):
+        top = app.stack.top
+        if top is dash:
+            return
+        if isinstance(top, ConfirmScene):
+            press(app, "y")
+        elif isinstance(top, CardScene):
+            press(app, "a")
+        elif isinstance(top, FacilitatorScene):
+            press(app, "escape" if top.typing else "f9")
+        else:
+            press(app, "escape")
 
 
 def type_text(app, s: str) -> None:

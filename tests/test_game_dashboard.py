@@ -214,9 +214,17 @@ def test_exposures_get_a_panel_when_the_scenario_has_them(tmp_path):
     assert panels.event_line(dash, dash.events[0])[0] == "▲ Faulty kettles in homes: 10,000 kettles at risk"
     surface = pygame.Surface((1280, 720))
     app.draw(surface)
-    plain = make_app(tmp_path)
+    import json
+
+    from test_engine_behaviour import crisis_dict
+
+    data = crisis_dict()  # a scenario without exposures
+    data["channels"]["social"]["excitation"] = 1.5  # validate refuses the explosive 2.0
+    path = tmp_path / "plain.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    plain = make_app(tmp_path, file=path)
     start_run(plain)
-    assert "exposures" not in panels.layout(plain)
+    assert not plain.session.scenario.exposures and "exposures" not in panels.layout(plain)
 
 
 def test_loss_parts_that_do_not_fit_are_summed_so_the_rows_add_up():
