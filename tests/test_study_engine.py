@@ -99,18 +99,21 @@ def test_cli_study_writes_report(scenario_file, tmp_path, capsys):
                  "--workers", "1", "--out", str(out), "--quiet", "--loss-threshold", "30000"])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "Cost-optimal:" in printed
+    assert "Cost-optimal staffing: pools.agents.size = " in printed
     report = (out / "report.md").read_text()
-    assert "## Recommendation" in report and "Cost-optimal: pools.agents.size=" in report
+    assert "## Recommendation" in report and "Cost-optimal staffing: pools.agents.size = " in report
     assert (out / "loss.png").read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.mark.parametrize("vary,code,needle", [
     ("pools.agents.size=5:1", 2, "below its start"),
     ("pools.agents.size", 2, "PATH=RANGE"),
-    ("pools.agents.size=a:b", 2, "not a number"),
+    ("pools.agents.size=a:b", 1, "--vary pools.agents.size=a:b: Input should be a valid integer, unable to parse "
+                                 "string as an integer, got 'a:b'"),
     ("pools.agnts.size=1:3", 1, "did you mean 'agents'"),
-    ("meta.title=1,2", 1, "not a numeric field"),
+    ("pools.agents=1,2", 1, "--vary pools.agents: not a single value (pools.agents is a mapping"),
+    ("scoring.service_level.threshold=20x", 1, "--vary scoring.service_level.threshold=20x: expected a duration "
+                                               "such as 90s, 15m, 2h, 3d or minutes, got '20x'"),
 ])
 def test_cli_bad_vary_is_one_line(scenario_file, tmp_path, capsys, vary, code, needle):
     assert main(["study", str(scenario_file), "--vary", vary, "--out", str(tmp_path / "x"), "--quiet"]) == code

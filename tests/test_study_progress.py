@@ -59,8 +59,12 @@ def study_args(tmp_path):
 def _result_lines(out: str) -> list[str]:
     lines = out.splitlines()
     assert lines[0] == "2 levels, 8 replications"
-    assert lines[1].startswith("Cost-optimal: ") and lines[2].startswith("Cheapest level meeting")
-    assert lines[3].startswith("results in ") and len(lines) == 4
+    assert lines[1].startswith("Cost-optimal staffing: pools.agents.size = ")
+    assert lines[2].startswith("Cheapest staffing that meets the target (80% answered within 20s): ")
+    assert lines[3] == ("Note: the cost-optimal pools.agents.size = 28 is the largest value tried; widen the range "
+                        "upwards to be sure it is the optimum")
+    assert lines[4].startswith("At the peak interval 0:00–0:30 of the forecast (360 calls an hour for pool agents")
+    assert lines[5].startswith("results in ") and len(lines) == 6
     return lines
 
 

@@ -58,12 +58,12 @@ def test_summary_recommendation_and_files(one_worker):
     svc = res.recommendation["service_level"]
     assert svc is not None and svc["mean_service_level"] >= 0.8
     row = res.summary[0]
-    assert row["erlang_c_agents"] == 29 and 0 <= row["p_loss_over_threshold"] <= 1
+    assert row["erlang"]["erlang_c"] == 29 and 0 <= row["p_loss_over_threshold"] <= 1
     for name in ("replications.parquet", "summary.csv", "summary.json", "intervals.csv", "report.md",
                  "loss.png", "loss_parts.png", "service_level.png", "intervals.png"):
         assert (out / name).stat().st_size > 0, name
     report = (out / "report.md").read_text()
-    assert "Cost-optimal: pools.agents.size=" in report and "Cheapest level meeting" in report
+    assert "Cost-optimal staffing: pools.agents.size = " in report and "Cheapest staffing that meets" in report
     doc = json.loads((out / "summary.json").read_text())
     assert doc["recommendation"]["cost_optimal"]["level"] == best["level"]
     head = (out / "summary.csv").read_text().splitlines()[0].split(",")
@@ -112,8 +112,13 @@ def test_optimize_uses_fewer_replications_than_the_grid():
     best_full = full.recommendation["cost_optimal"]["level"]
     means = {r["level"]: r["metrics"]["total_loss"]["mean"] for r in full.summary}
     assert means[opt["best"]] <= means[best_full] + opt["delta"] * 3
-    assert "replications against 700" in "\n".join(
-        __import__("crisissim.study.report", fromlist=["x"]).recommendation_lines(res))
+    lines = __import__("crisissim.study.report", fromlist=["x"]).recommendation_lines(res)
+    best = next(r for r in res.summary if r["level"] == opt["best"])
+    assert lines[0].startswith(f"Cost-optimal staffing: pools.agents.size = {best['values']['pools.agents.size']}, "
+                               "selected by KN ranking and selection: with 95% confidence its mean total loss is within ")
+    assert f"over its {best['n']} replications; {opt['reps_used']:,} replications in all against 700 " in lines[0]
+    assert res.recommendation["cost_optimal"]["level"] == opt["best"]
+    assert all(r["p_best"] is None for r in res.summary) and best["diff_to_best"]["mean"] == 0
 
 
 def test_resume_with_other_parameters_is_an_error(tmp_path):

@@ -10,11 +10,10 @@ import pytest
 from scipy import stats
 
 from crisissim.scenario.schema import Scenario
-from crisissim.study.grid import StudyError, Vary, build_levels, dump, parse_values, parse_vary
+from crisissim.study.grid import StudyError, Vary, build_levels, dump, parse_values, parse_vary, resolve_vary
 from crisissim.study.journal import Journal
 from crisissim.study.rns import kn_select
 from crisissim.study.seeds import rep_seed
-from crisissim.study.staffing import erlang_agents, mean_rate
 from crisissim.study.stats import estimate, paired_t, share_best, t_cdf, t_crit, welch_t
 from crisissim.study.worker import Batch
 from study_fake import SCENARIO
@@ -24,33 +23,86 @@ def test_ranges_and_lists():
     assert parse_values("10:20:5") == (10, 15, 20)
     assert parse_values("10:21:5") == (10, 15, 20)
     assert parse_values("0.1:0.3:0.1") == (0.1, 0.2, 0.3)
-    assert parse_values("1,2.5,4") == (1, 2.5, 4)
+    assert parse_values("1,2.5,4") == ("1", "2.5", "4")  # as written: the schema reads them
     assert parse_values([3, 4]) == (3, 4)
     assert parse_vary("pools.agents.size=1:3") == Vary("pools.agents.size", (1, 2, 3))
-    for bad in ("5:1", "1:5:0", "a:b", "1:2:3:4", "1,1", ""):
-        with pytest.raises(StudyError):
+    # durations and percentages step in their own unit and stay as written (the schema reads them)
+    assert parse_values("20s:60s:20s") == ("20s", "40s", "1m")
+    assert parse_values("1h:2h:30m") == ("1h", "1h30m", "2h")
+    assert parse_values("70%:90%:10%") == ("70%", "80%", "90%")
+    assert parse_values("20s,30s") == ("20s", "30s") and parse_values("exponential") == ("exponential",)
+    for bad, message in (("5:1", "x: range end 1 is below its start 5"), ("1:5:0", "x: step must be > 0, got '0'"),
+                         ("1,1", "x: repeated values in '1,1'"), ("", "x: no values given"),
+                         ("10:20s", "x: the parts of '10:20s' mix numbers, durations and percentages "
+                                    "(write them all alike, e.g. 20s:60s:10s)")):
+        with pytest.raises(StudyError) as e:
             parse_values(bad, "x")
+        assert str(e.value) == "--vary " + message
     with pytest.raises(StudyError, match="PATH=RANGE"):
         parse_vary("pools.agents.size")
 
 
+def _levels(sc, vary, policies):
+    return build_levels(sc, resolve_vary(sc, vary), policies)
+
+
 def test_paths_resolve_with_suggestions():
     sc = Scenario.model_validate(SCENARIO)
-    lv = build_levels(sc, [Vary("pools.agents.size", (20, 30)), Vary("customers.clv", (1000.0, 2000.0))],
-                      ["a", "b"])
+    lv = _levels(sc, [Vary("pools.agents.size", (20, 30)), Vary("customers.clv", (1000.0, 2000.0))], ["a", "b"])
     assert len(lv) == 8 and lv[-1].values == {"pools.agents.size": 30, "customers.clv": 2000.0}
     assert lv[-1].scenario["pools"]["agents"]["size"] == 30 and lv[-1].policy == "b"
     assert dump(sc)["pools"]["agents"]["size"] == 25  # base untouched
     with pytest.raises(StudyError, match="did you mean 'agents'"):
-        build_levels(sc, [Vary("pools.agnts.size", (1,))], [None])
-    with pytest.raises(StudyError, match="not a numeric field"):
-        build_levels(sc, [Vary("meta.title", (1,))], [None])
+        _levels(sc, [Vary("pools.agnts.size", (1,))], [None])
+    with pytest.raises(StudyError, match="not a single value"):
+        _levels(sc, [Vary("pools.agents", (1,))], [None])
     with pytest.raises(StudyError, match="valid integer"):
-        build_levels(sc, [Vary("pools.agents.size", (1.5,))], [None])
-    with pytest.raises(StudyError, match="greater than 0|valid"):
-        build_levels(sc, [Vary("contact_types.billing.handle_time.mean", (0, 1))], [None])
-    lv = build_levels(sc, [Vary("contact_types.billing.handle_time.mean", (3, 5))], [None])
+        _levels(sc, [Vary("pools.agents.size", (1.5,))], [None])
+    with pytest.raises(StudyError, match=r"handle_time.mean=0: the mean must be > 0 \(at contact_types"):
+        _levels(sc, [Vary("contact_types.billing.handle_time.mean", (0, 1))], [None])
+    lv = _levels(sc, [Vary("contact_types.billing.handle_time.mean", (3, 5))], [None])
     assert Scenario.model_validate(lv[1].scenario).contact_types["billing"].handle_time.mean == 5
+
+
+def test_every_scalar_the_schema_accepts_and_its_refusals():
+    sc = Scenario.model_validate(SCENARIO)
+    vary = resolve_vary(sc, [Vary("scoring.service_level.threshold", parse_values("20s:40s:10s")),
+                             Vary("scoring.service_level.target", parse_values("75%,0.9")),
+                             Vary("contact_types.billing.handle_time.dist", ("exponential",))])
+    assert vary[0].values == pytest.approx((1 / 3, 0.5, 2 / 3)) and vary[0].shown == ("20s", "30s", "40s")
+    assert vary[1].values == (0.75, 0.9) and vary[1].shown == ("75%", "0.9")
+    levels = build_levels(sc, vary, [None])
+    assert len(levels) == 6 and levels[5].label == ("scoring.service_level.threshold=40s, "
+                                                    "scoring.service_level.target=0.9, "
+                                                    "contact_types.billing.handle_time.dist=exponential")
+    assert Scenario.model_validate(levels[5].scenario).scoring.service_level.threshold == pytest.approx(2 / 3)
+    for path, value, message in (
+        ("scoring.service_level.threshold", "20x", "expected a duration such as 90s, 15m, 2h, 3d or minutes, "
+                                                   "got '20x'"),
+        ("pools.agents.size", "20s", "Input should be a valid integer, unable to parse string as an integer, "
+                                     "got '20s'"),
+        ("scoring.service_level.target", "120%", "Input should be less than or equal to 1, got '120%'"),
+        ("channels.phone.kind", "fax", "Input should be 'sync', 'async' or 'social', got 'fax'"),
+    ):
+        with pytest.raises(StudyError) as e:
+            resolve_vary(sc, [Vary(path, (value,))])
+        assert str(e.value) == f"--vary {path}={value}: {message}"
+    with pytest.raises(StudyError) as e:
+        resolve_vary(sc, [Vary("scoring.service_level.threshold", ("30s", "0.5"))])
+    assert str(e.value) == ("--vary scoring.service_level.threshold: repeated values (30s is given twice, "
+                            "perhaps written two ways)")
+
+
+def test_shift_fields_are_titled_by_their_hours():
+    shifts = {**SCENARIO["pools"]["agents"], "size": None,
+              "shifts": [{"start": 0, "end": "1h", "size": 25}, {"start": "1h", "end": "2h", "size": 20}]}
+    sc = Scenario.model_validate({**SCENARIO, "pools": {"agents": shifts}})
+    v = resolve_vary(sc, [Vary("pools.agents.shifts.1.size", (20, 30)), Vary("pools.agents.wage", (30,))])
+    assert [x.title for x in v] == ["pools.agents.shifts.1.size (shift 1:00–2:00)", "pools.agents.wage"]
+    timed = Scenario.model_validate({**SCENARIO, "meta": {**SCENARIO["meta"], "start": "08:30"},
+                                     "pools": {"agents": shifts}})
+    assert resolve_vary(timed, [Vary("pools.agents.shifts.0.size", (1,))])[0].title == (
+        "pools.agents.shifts.0.size (shift 08:30–09:30)")
 
 
 def test_seeds_common_and_independent():
@@ -98,15 +150,6 @@ def test_kn_finds_best_and_saves_replications():
     assert asked == res.reps_used
 
 
-def test_erlang_estimate():
-    sc = Scenario.model_validate(SCENARIO)
-    assert erlang_agents(sc, "agents") == 29  # a = 24 erlangs, 80% in 20 s
-    assert erlang_agents(sc, None) is None
-    prof = Scenario.model_validate({**SCENARIO, "contact_types": {"billing": {**SCENARIO["contact_types"]["billing"],
-                                    "arrival": {"rate": 60, "per": "hour", "profile": [1, 3], "profile_step": 60}}}})
-    assert mean_rate(prof.contact_types["billing"].arrival, 120) == pytest.approx(2.0)
-
-
 def test_journal_drops_torn_line_and_checks_parameters(tmp_path):
     params = {"reps": 3, "seed": 1}
     j, old = Journal.open(tmp_path, params, resume=False)
@@ -125,17 +168,3 @@ def test_journal_drops_torn_line_and_checks_parameters(tmp_path):
     j.close()
     lines = (tmp_path / "journal.jsonl").read_text().splitlines()
     assert [json.loads(x)["kind"] for x in lines] == ["header", "batch", "batch"]
-
-
-def test_report_warns_when_the_optimum_is_at_the_edge_of_the_grid():
-    from types import SimpleNamespace
-
-    from crisissim.study.grid import Level, Vary
-    from crisissim.study.report import _edge_notes
-
-    levels = [Level(i, {"pools.a.size": v}, None, {}) for i, v in enumerate((10, 12, 14))]
-    res = SimpleNamespace(levels=levels, vary=[Vary("pools.a.size", (10, 12, 14))])
-    assert _edge_notes(res, 2) == ["Note: the cost-optimal pools.a.size = 14 is the largest value tried; "
-                                   "widen the range to be sure it is the optimum"]
-    assert "smallest" in _edge_notes(res, 0)[0]
-    assert _edge_notes(res, 1) == []

@@ -22,7 +22,9 @@ def study(
     file: Path | None = typer.Argument(None, help="Scenario YAML, or a study YAML (with scenario:, reps:, vary: …), "
                                           "or the name of a bundled one (default: the bundled default scenario)."),
     reps: int | None = typer.Option(None, "--reps", "-n", help="Replications per level (default 30)."),
-    vary: list[str] | None = typer.Option(None, "--vary", help="PATH=a:b:step or PATH=a,b,c; repeat for a grid."),
+    vary: list[str] | None = typer.Option(None, "--vary", help="A scenario field and its values: PATH=a:b:step (numbers, "
+                                             "durations such as 20s:60s:10s, or percentages) or PATH=a,b,c (any values "
+                                             "the field takes, e.g. 20s,30s); repeat for a grid."),
     policy: list[str] | None = typer.Option(None, "--policy", help="Decision policy; repeat to compare."),
     seed: int | None = typer.Option(None, "--seed", min=0, max=2**63 - 1, help="Study seed (default: the scenario's)."),
     workers: int | None = typer.Option(None, "--workers", "-j", help="Local worker processes (default: all cores)."),

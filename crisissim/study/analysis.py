@@ -45,18 +45,23 @@ def _compare(table: Table, a: int, b: int, key: str, crn: bool, level: float) ->
 
 
 def summarize(levels: list[Level], table: Table, *, crn: bool, threshold: float | None,
-              erlang: dict[int, int | None], level: float = 0.95) -> list[dict[str, Any]]:
+              erlang: dict[int, dict[str, Any] | None], level: float = 0.95,
+              equal_reps: bool = True, selected: int | None = None) -> list[dict[str, Any]]:
     """One row per level: n, mean/sd/CI of every metric, P(loss > threshold), the paired
-    difference of total loss to the best level, P(best), and the Erlang C headcount."""
+    difference of total loss to the best level, P(best), and the Erlang requirement at the peak.
+
+    ``equal_reps`` False (sequential selection, where levels stop at different counts) leaves
+    P(best) out: a share over the few replications every level has would say little, and the
+    differences are to the ``selected`` level."""
     means = {lv.index: float(np.nanmean(table.col(lv.index, LOSS))) for lv in levels}
-    best = min(means, key=lambda i: (means[i], i))
+    best = min(means, key=lambda i: (means[i], i)) if selected is None else selected
     common = min(table.n(lv.index) for lv in levels)
     pbest = share_best(np.array([table.col(lv.index, LOSS)[:common] for lv in levels]).T)
     rows = []
     for k, lv in enumerate(levels):
         i = lv.index
-        row: dict[str, Any] = {"level": i, "label": lv.label, "values": dict(lv.values), "policy": lv.policy,
-                               "n": table.n(i), "metrics": {}}
+        row: dict[str, Any] = {"level": i, "label": lv.label, "values": dict(lv.values), "shown": dict(lv.shown),
+                               "policy": lv.policy, "n": table.n(i), "metrics": {}}
         for key in table.keys:
             row["metrics"][key] = estimate(table.col(i, key), level).as_dict()
         loss = table.col(i, LOSS)
@@ -65,8 +70,8 @@ def summarize(levels: list[Level], table: Table, *, crn: bool, threshold: float 
         row["diff_to_best"] = {"mean": d["diff_mean"], "ci_low": d["diff_ci_low"], "ci_high": d["diff_ci_high"],
                                "p_value": d["p_value"]} if i != best else {"mean": 0.0, "ci_low": 0.0,
                                                                            "ci_high": 0.0, "p_value": None}
-        row["p_best"] = float(pbest[k])
-        row["erlang_c_agents"] = erlang.get(i)
+        row["p_best"] = float(pbest[k]) if equal_reps else None
+        row["erlang"] = erlang.get(i)
         rows.append(row)
     return rows
 
@@ -75,26 +80,44 @@ def _staff_cost(row: dict[str, Any]) -> float:
     return sum(row["metrics"][k]["mean"] for k in STAFF_COST if k in row["metrics"])
 
 
-def recommend(levels: list[Level], table: Table, rows: list[dict[str, Any]], *, crn: bool, target: float,
-              level: float = 0.95) -> dict[str, Any]:
-    """The cost-optimal level and the cheapest level meeting the service-level target, each with
-    the share of replications in which it was best and a t-test against the runner-up."""
+def _pick(row: dict[str, Any]) -> dict[str, Any]:
+    return {"level": row["level"], "label": row["label"], "values": row["values"], "shown": row["shown"],
+            "policy": row["policy"], "n": row["n"]}
+
+
+def recommend(levels: list[Level], table: Table, rows: list[dict[str, Any]], *, crn: bool,
+              target: float | dict[int, float], level: float = 0.95, selected: int | None = None) -> dict[str, Any]:
+    """The cost-optimal level and the cheapest level meeting the service-level target.
+
+    The cost-optimal level has the lowest mean total loss, or is ``selected`` by a sequential
+    ranking-and-selection procedure; with it the share of replications in which it was best
+    (when every level has the same replications) and a paired t-test against the next best.
+    The cheapest level meeting the target has the lowest staff cost among those whose mean
+    service level reaches ``target``, with how often it met the target and a test against the
+    next cheaper level. ``target`` may differ by level (a study that varies it): level → target."""
+    goal = target if isinstance(target, dict) else {r["level"]: target for r in rows}
+    same = len(set(goal.values())) == 1
     by_loss = sorted(rows, key=lambda r: (r["metrics"][LOSS]["mean"], r["level"]))
+    if selected is not None:
+        by_loss.sort(key=lambda r: r["level"] != selected)
     best = by_loss[0]
     common = min(table.n(lv.index) for lv in levels)
-    out: dict[str, Any] = {"target": target}
-    cost = {"level": best["level"], "label": best["label"], "values": best["values"], "policy": best["policy"],
-            "mean_loss": best["metrics"][LOSS]["mean"],
-            "p_best": best["p_best"]}
+    out: dict[str, Any] = {"target": next(iter(goal.values())) if same else None}
+    tl = best["metrics"][LOSS]
+    cost = {**_pick(best), "mean_loss": tl["mean"], "ci_low": tl["ci_low"], "ci_high": tl["ci_high"],
+            "p_best": best["p_best"], "selected": selected is not None}
     if len(by_loss) > 1:
         ru = by_loss[1]
         t = _compare(table, ru["level"], best["level"], LOSS, crn, level)
-        cost["runner_up"] = {"level": ru["level"], "label": ru["label"], "test": t}
+        cost["runner_up"] = {**_pick(ru), "test": t}
     out["cost_optimal"] = cost
 
-    meets = [r for r in rows if SL in r["metrics"] and r["metrics"][SL]["mean"] >= target]
+    meets = [r for r in rows if SL in r["metrics"] and r["metrics"][SL]["mean"] >= goal[r["level"]]]
     if not meets:
         out["service_level"] = None
+        if any(SL in r["metrics"] for r in rows):
+            top = max(rows, key=lambda r: (r["metrics"].get(SL, {}).get("mean", -1.0), -r["level"]))
+            out["closest"] = {**_pick(top), "mean_service_level": top["metrics"][SL]["mean"]}
         return out
     key = lambda r: (_staff_cost(r), r["metrics"][LOSS]["mean"], r["level"])  # noqa: E731
     ranked = sorted(rows, key=key)
@@ -102,18 +125,18 @@ def recommend(levels: list[Level], table: Table, rows: list[dict[str, Any]], *, 
     # per replication: the cheapest level whose service level met the target in that replication
     order = [r["level"] for r in ranked]
     sl = np.array([table.col(i, SL)[:common] for i in order])  # levels (cheap first) × reps
-    ok = sl >= target
+    ok = sl >= np.array([goal[i] for i in order])[:, None]
     pick = np.where(ok.any(axis=0), ok.argmax(axis=0), -1)
     pos = order.index(cheapest["level"])
-    svc = {"level": cheapest["level"], "label": cheapest["label"], "values": cheapest["values"],
-           "policy": cheapest["policy"], "mean_service_level": cheapest["metrics"][SL]["mean"],
+    own = table.col(cheapest["level"], SL)
+    svc = {**_pick(cheapest), "mean_service_level": cheapest["metrics"][SL]["mean"],
            "staff_cost": _staff_cost(cheapest), "mean_loss": cheapest["metrics"][LOSS]["mean"],
-           "p_best": float(np.mean(pick == pos)) if common else None,
-           "p_meets_target": float(np.mean(ok[pos])) if common else None}
+           "p_best": float(np.mean(pick == pos)) if common and rows[0]["p_best"] is not None else None,
+           "p_meets_target": float(np.mean(own[~np.isnan(own)] >= goal[cheapest["level"]])) if own.size else None}
     if len(ranked) > 1:  # runner-up: the next cheaper level (the one that just misses), else the next dearer
         ru = ranked[pos - 1] if pos > 0 else ranked[pos + 1]
         t = _compare(table, cheapest["level"], ru["level"], SL, crn, level)
-        svc["runner_up"] = {"level": ru["level"], "label": ru["label"], "test": t}
+        svc["runner_up"] = {**_pick(ru), "test": t}
     out["service_level"] = svc
     return out
 

@@ -51,15 +51,17 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 def summary_csv(result: StudyResult) -> str:
     """One row per level (sorted by level): varied values, policy, n, mean/sd/CI of each
-    metric, P(loss > threshold), difference to the best level with CI, P(best), Erlang C."""
+    metric, P(loss > threshold), difference to the best level with CI, P(best), and at the peak
+    interval of the forecast its start (minutes), the forecast calls an hour, the pool's agents
+    on duty and the Erlang C and Erlang A paid headcount (see crisissim.study.staffing)."""
     paths = [v.path for v in result.vary]
     keys = list(result.summary[0]["metrics"]) if result.summary else []
     header = ["level", *paths, "policy", "n"]
     for k in keys:
         header += [f"{k}_mean", f"{k}_sd", f"{k}_ci_low", f"{k}_ci_high"]
     header += ["p_loss_over_threshold", "diff_to_best_mean", "diff_to_best_ci_low", "diff_to_best_ci_high",
-               "diff_to_best_p_value", "p_best", "erlang_c_agents", "meets_target"]
-    target = result.recommendation.get("target")
+               "diff_to_best_p_value", "p_best", "meets_target", "peak_pool", "peak_start", "peak_calls_per_hour",
+               "on_duty_at_peak", "erlang_c_at_peak", "erlang_a_at_peak"]
     rows = []
     for r in sorted(result.summary, key=lambda r: r["level"]):
         row: list[Any] = [r["level"], *(r["values"][p] for p in paths), r["policy"] or "", r["n"]]
@@ -68,8 +70,10 @@ def summary_csv(result: StudyResult) -> str:
             row += [m["mean"], m["sd"], m["ci_low"], m["ci_high"]]
         d = r["diff_to_best"]
         sl = r["metrics"].get("service_level", {}).get("mean", math.nan)
+        e = r.get("erlang") or {}
         row += [r["p_loss_over_threshold"], d["mean"], d["ci_low"], d["ci_high"], d["p_value"], r["p_best"],
-                r["erlang_c_agents"], None if target is None or math.isnan(sl) else sl >= target]
+                None if r.get("target") is None or math.isnan(sl) else sl >= r["target"], e.get("pool"), e.get("start"),
+                e.get("rate"), e.get("on_duty"), e.get("erlang_c"), e.get("erlang_a")]
         rows.append(row)
     return _csv(header, rows)
 

@@ -20,12 +20,12 @@ from crisissim.limits import DEFAULT_MAX_CONTACTS, MAX_STUDY_REPLICATIONS, MAX_S
 from crisissim.scenario.schema import Scenario
 from crisissim.study import analysis
 from crisissim.study.executor import DaskExecutor, Executor, LocalExecutor, cpu_count
-from crisissim.study.grid import Level, StudyError, Vary, build_levels, dump, parse_values
+from crisissim.study.grid import Level, StudyError, Vary, build_levels, dump, parse_values, resolve_vary
 from crisissim.study.journal import Journal
 from crisissim.study.progress import Progress
 from crisissim.study.rns import KNResult, kn_select
 from crisissim.study.seeds import rep_seed
-from crisissim.study.staffing import erlang_agents, pick_pool
+from crisissim.study.staffing import comparison, peak_requirement, pick_pool
 from crisissim.study.worker import Batch, Task
 
 # Metrics whose CI half-width ``precision`` controls (others are reported, not targeted).
@@ -236,7 +236,9 @@ def run_study(
     if max_r < reps:
         raise StudyError(f"--max-reps ({max_r}) is below --reps ({reps})")
     seed = sc.meta.seed if seed is None else int(seed)
+    vary_l = resolve_vary(sc, vary_l)
     levels = build_levels(sc, vary_l, pols)
+    kn_step = max(5, min(reps, 10) // 2)
     if optimize and len(levels) < 2:
         raise StudyError("--optimize needs at least two levels (--vary or several --policy)")
     per_level = max_r if (optimize or precision is not None) else reps
@@ -270,8 +272,7 @@ def run_study(
         idx = [lv.index for lv in levels]
         if optimize:
             kn = kn_select(idx, runner.ensure, lambda lv, n: runner.column(lv, analysis.LOSS, n),
-                           n0=min(reps, 10), confidence=confidence, delta=delta, max_reps=max_r,
-                           step=max(5, min(reps, 10) // 2))
+                           n0=min(reps, 10), confidence=confidence, delta=delta, max_reps=max_r, step=kn_step)
         elif precision is not None:
             want = {i: reps for i in idx}
             step = max(10, reps // 2)
@@ -295,21 +296,36 @@ def run_study(
 
     table = runner.table()
     pool = pick_pool(sc, [v.path for v in vary_l])
-    erlang = {lv.index: erlang_agents(models[keys[lv.index]], pool) for lv in levels}
-    summary = analysis.summarize(levels, table, crn=crn, threshold=loss_threshold, erlang=erlang, level=ci_level)
-    target = sc.scoring.service_level.target
-    rec = analysis.recommend(levels, table, summary, crn=crn, target=target, level=ci_level)
+    erlang = {}
+    for lv in levels:
+        req = peak_requirement(models[keys[lv.index]], pool)
+        erlang[lv.index] = req.as_dict() if req is not None else None
+    summary = analysis.summarize(levels, table, crn=crn, threshold=loss_threshold, erlang=erlang, level=ci_level,
+                                 equal_reps=kn is None, selected=kn.best if kn is not None else None)
+    goal = {lv.index: lv.scenario["scoring"]["service_level"] for lv in levels}
+    for row in summary:
+        row["target"] = goal[row["level"]]["target"]
+    rec = analysis.recommend(levels, table, summary, crn=crn, target={i: g["target"] for i, g in goal.items()},
+                             level=ci_level, selected=kn.best if kn is not None else None)
+    thresholds = {g["threshold"] for g in goal.values()}
+    rec["threshold"] = thresholds.pop() if len(thresholds) == 1 else None
     opt = None
     if kn is not None:
         opt = {"method": "KN (Kim & Nelson, fully sequential, CRN)", "best": kn.best, "resolved": kn.resolved,
-               "confidence": confidence, "delta": kn.delta, "n0": kn.n0, "reps_used": kn.total_reps,
-               "full_grid_reps": reps * len(levels),
+               "confidence": confidence, "delta": kn.delta, "n0": kn.n0, "step": kn_step, "max_reps": max_r,
+               "reps_used": kn.total_reps, "full_grid_reps": reps * len(levels),
                "reps_by_level": {str(k): v for k, v in sorted(kn.reps_used.items())},
                "eliminated_at": {str(k): v for k, v in sorted(kn.eliminated_at.items())}}
         rec["optimize"] = opt
     per_rep = {lv: [runner.intervals[(lv, r)] for r in range(table.n(lv))] for lv in table.data}
+    iv_rows = analysis.intervals(levels, per_rep, ci_level)
+    ref = rec.get("service_level") or rec["cost_optimal"]  # queueing theory beside this staffing
+    offered = [r["offered"]["mean"] for r in iv_rows if r["level"] == ref["level"] and "offered" in r]
+    ref_sc = models[keys[ref["level"]]]
+    e = comparison(ref_sc, pool, offered)
+    rec["erlang"] = {"level": ref["level"], "meets_target": rec.get("service_level") is not None, **e} if e else None
     result = StudyResult(levels, vary_l, pols, params, _columns(levels, table), summary, rec,
-                         analysis.intervals(levels, per_rep, ci_level), opt, reps * len(levels))
+                         iv_rows, opt, reps * len(levels))
     result.params["loss_threshold"] = loss_threshold
     if out_dir is not None:
         from crisissim.fileio import OutputError

@@ -3,7 +3,7 @@
 ```yaml
 scenario: ../scenarios/default.yaml   # relative to this file
 reps: 50
-vary: {pools.agents.size: "10:40:2"}  # or a list [10, 20, 30]
+vary: {pools.agents.size: "10:40:2"}  # or a list [10, 20, 30]; durations too: "20s:60s:10s"
 policies: [default]
 seed: 7
 loss_threshold: 2000000
@@ -24,9 +24,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from crisissim.study.grid import StudyError, Vary, dump, parse_values, resolve
+from crisissim.study.grid import StudyError, Vary, dump, parse_values, resolve, resolve_vary
 
-Range = Annotated[str, Field(min_length=1)] | float | list[float]
+Range = Annotated[str, Field(min_length=1)] | int | float | list[int | float | str]
 
 
 class StudyFile(BaseModel):
@@ -133,6 +133,18 @@ def load_study_file(path: Path, allow_code: bool = False) -> tuple[StudyFile, li
             resolve(data, v.path)
         except StudyError as e:
             raise StudyError(str(problem(vnode.keys.get(v.path, vnode), f"vary.{v.path}", str(e).split(": ", 1)[-1]))) from None
+        node = vnode.value[v.path]
+        items = node.value if node.kind == "seq" and len(node.value) == len(v.values) else [node] * len(v.values)
+        for x, item in zip(v.values, items, strict=False):  # each value checked by the scenario's schema, located
+            try:
+                resolve_vary(scenario, [Vary(v.path, (x,))])
+            except StudyError as e:
+                what = str(e).removeprefix(f"--vary {v.path}=")
+                raise StudyError(str(problem(item, f"vary.{v.path}", what))) from None
+        try:
+            resolve_vary(scenario, [v])
+        except StudyError as e:
+            raise StudyError(str(problem(node, f"vary.{v.path}", str(e).removeprefix(f"--vary {v.path}: ")))) from None
     pnode = root.value.get("policies")
     spec.policies = [_file_policy(path, p, pnode.value[i] if pnode is not None and pnode.kind == "seq" else root,
                                   f"policies[{i}]", allow_code) for i, p in enumerate(spec.policies)]
