@@ -52,7 +52,8 @@ def test_syntax_error_has_parser_position():
     assert text_problems("meta:\n  id: x\n  title: [a, b\n") == [
         "s.yaml:4:1: did not find expected ',' or ']' (while parsing a flow sequence)"
     ]
-    assert text_problems("a: b: c\n") == ["s.yaml:1:5: mapping values are not allowed in this context"]
+    assert text_problems("a: b: c\n") == ["s.yaml:1:5: mapping values are not allowed in this context; hint: a value "
+                                         "that contains ': ' must be quoted, as in text: \"Note: …\""]
 
 
 def test_merge_keys_and_timestamps():

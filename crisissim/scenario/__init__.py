@@ -45,8 +45,9 @@ def _validate(root: Node) -> tuple[Scenario | None, list[Problem], list[Problem]
         problems = validation_problems(e, root, Scenario)
         # report the cross-reference problems of the parts that did validate, too
         try:
-            pruned = prune_to_valid(data, Scenario.model_validate, {"meta": _STAND_IN_META})
+            pruned = prune_to_valid(data, Scenario.model_validate, {"meta": _STAND_IN_META}, Scenario)
             more = check_scenario(pruned.model, root, Known.raw(data), pruned.original)[0] if pruned else []
+            more = [p for p in more if not pruned.hides(_loc(p.path), p.message)]
         except Exception:  # noqa: BLE001 - best effort only: the schema problems stand on their own
             more = []
         if more:
@@ -59,6 +60,13 @@ def _validate(root: Node) -> tuple[Scenario | None, list[Problem], list[Problem]
     errors, warnings = check_scenario(sc, root)
     order = lambda p: (p.file, p.line, p.col)  # noqa: E731
     return (None if errors else sc), sorted(errors, key=order), sorted(warnings, key=order)
+
+
+def _loc(path: str) -> tuple:
+    """``decisions[0].options[1].label`` → ``("decisions", 0, "options", 1, "label")``."""
+    import re
+
+    return tuple(int(x) if x.isdigit() else x for x in re.findall(r"[^.\[\]]+", path))
 
 
 def validate_file(path: str | Path) -> tuple[Scenario | None, list[Problem], list[Problem]]:

@@ -127,7 +127,7 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
             bad = len(text[pos:]) - len(text[pos:].lstrip()) + pos
-            raise ConditionError(f"unexpected character {text[bad]!r} in condition", bad)
+            raise ConditionError(_bad_character(text, bad), bad)
         kind = m.lastgroup or ""
         start = m.start(kind)
         out.append((kind, m.group(kind), start))
@@ -165,6 +165,24 @@ class _Parser:
         self.i += 1
         return tok
 
+    def hint(self) -> str:
+        """"did you mean …?" for the token at hand: a unit written as a word after a number
+        (``1 hour`` → ``1h``), or ``AND``/``OR``/``NOT`` in capitals; else ""."""
+        kind, val, _ = self.peek()
+        if kind != "name":
+            return ""
+        before = self.toks[self.i - 1] if self.i > 0 else ("", "", 0)
+        unit = _UNIT_WORDS.get(val.lower())
+        if unit and before[0] == "num" and before[1][-1] not in "smhd":
+            return f"did you mean '{before[1]}{unit}'? (a unit follows its number: 90s, 15m, 2h, 3d)"
+        return _capitals(val)
+
+    def unexpected(self, expected: str) -> ConditionError:
+        kind, val, pos = self.peek()
+        hint = self.hint()
+        return ConditionError(f"unexpected {val or 'end'!r}; {hint}" if hint else f"unexpected {val!r} ({expected})",
+                              pos)
+
     def word(self, w: str) -> bool:
         kind, val, _ = self.peek()
         return kind == "name" and val == w
@@ -174,7 +192,7 @@ class _Parser:
         t, fn, off = self.or_()
         kind, val, pos = self.peek()
         if kind != "end":
-            raise ConditionError(f"unexpected {val!r} (expected and, or, or the end)", pos)
+            raise self.unexpected("expected and, or, or the end")
         if t != "bool":
             raise ConditionError("a condition must be true or false, e.g. `queue.defect > 40` (got a number)", off)
         return fn
@@ -271,6 +289,9 @@ class _Parser:
             self.nesting -= 1
             k2, v2, p2 = self.take()
             if not (k2 == "op" and v2 == ")"):
+                self.i -= 1
+                if self.hint():
+                    raise self.unexpected("")
                 raise ConditionError(f"expected ')' (got {v2 or 'the end'!r})", p2)
             return t, fn, pos
         if kind == "name":
@@ -285,6 +306,8 @@ class _Parser:
             return "bool", (lambda L: b), pos
         if val in ("and", "or", "not"):
             raise ConditionError(f"unexpected {val!r} (expected a name, number or '(')", pos)
+        if _capitals(val):
+            raise ConditionError(f"unexpected {val!r}; {_capitals(val)}", pos)
         head, _, arg = val.partition(".")
         if not arg:
             if head not in SCALARS:
@@ -310,6 +333,27 @@ class _Parser:
         if head in BOOL_PER_TYPE:
             return "bool", (lambda h, a: lambda L: bool(L(h, a)))(head, arg), pos
         return "num", (lambda h, a: lambda L: L(h, a))(head, arg), pos
+
+
+_UNIT_WORDS = {w: u for u, words in (("s", "s sec secs second seconds"), ("m", "min mins minute minutes"),
+                                       ("h", "h hr hrs hour hours"), ("d", "d day days"))
+               for w in words.split()}
+_OPERATOR_HINTS = (("&&", "and"), ("||", "or"), ("&", "and"), ("|", "or"), ("!", "not"), ("=", "=="))
+
+
+def _capitals(word: str) -> str:
+    """"did you mean 'and'?" for ``AND``, ``Or``…; else ""."""
+    if word.lower() in ("and", "or", "not") and word != word.lower():
+        return f"did you mean {word.lower()!r}? (and, or, not are written in small letters)"
+    return ""
+
+
+def _bad_character(text: str, at: int) -> str:
+    """The message for a character no token starts with, and what was probably meant."""
+    for written, meant in _OPERATOR_HINTS:
+        if text.startswith(written, at):
+            return f"unexpected {written!r} in condition; did you mean {meant!r}?"
+    return f"unexpected character {text[at]!r} in condition"
 
 
 def _unknown(word: str, known: tuple[str, ...], what: str) -> str:

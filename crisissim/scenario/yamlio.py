@@ -187,7 +187,7 @@ def _compose_raw(loader_class, text: str, name: str):
     except yaml.MarkedYAMLError as e:
         if loader_class is _FastLoader and "nesting depth" in str(e.problem):
             raise _TooDeepForLibyaml from None
-        raise _at_mark(name, _yaml_message(e), e.problem_mark or e.context_mark) from None
+        raise _at_mark(name, _yaml_message(e) + _hint(e, text), e.problem_mark or e.context_mark) from None
     except yaml.YAMLError as e:
         raise _reader_error(name, text, e) from None
     except RecursionError:
@@ -224,6 +224,65 @@ def _yaml_message(e: yaml.MarkedYAMLError) -> str:
     if len(parts) == 2:
         return f"{parts[0]} ({parts[1]})"
     return parts[0] if parts else "invalid YAML"
+
+
+def _line(text: str, number: int) -> str:
+    lines = text.splitlines()
+    return lines[number] if 0 <= number < len(lines) else ""
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _hint(e: yaml.MarkedYAMLError, text: str) -> str:
+    """"; hint: …" in plain words for the YAML slips trainers make most (indentation, tabs,
+    quotes), or ""."""
+    try:
+        hint = _hint_text(e, text)
+    except (IndexError, TypeError, AttributeError):  # pragma: no cover - a hint is a courtesy, never an error
+        return ""
+    return f"; hint: {hint}" if hint else ""
+
+
+def _hint_text(e: yaml.MarkedYAMLError, text: str) -> str:
+    problem, context = e.problem or "", e.context or ""
+    at, start = e.problem_mark, e.context_mark
+    if at is None:
+        return ""
+    here = _line(text, at.line)
+    if ("cannot start any token" in problem or "tab character" in problem) and "\t" in here[: at.column + 1]:
+        return "indent with spaces; YAML does not allow tabs"
+    if problem.startswith("mapping values are not allowed"):
+        if ": " in here[: at.column]:
+            return "a value that contains ': ' must be quoted, as in text: \"Note: …\""
+        above = next((n for n in range(at.line - 1, -1, -1)
+                      if _line(text, n).strip() and not _line(text, n).lstrip().startswith("#")), None)
+        if above is not None and _indent(here) > _indent(_line(text, above)):
+            return (f"line {at.line + 1} is indented deeper than line {above + 1}, whose key already has a value; "
+                    f"indent it to column {_indent(_line(text, above)) + 1} to add a field beside that one")
+        return "check the indentation of this line against the lines above"
+    if start is not None and ("expected key" in problem or "expected '-' indicator" in problem):
+        if _indent(here) == start.column:  # aligned: a quote left open above runs on into this line
+            for n in range(at.line - 1, start.line - 1, -1):
+                line = _line(text, n).split(" #")[0]
+                for q in "\"'":
+                    if line.count(q) % 2 and f"{q}" in line.split(":", 1)[-1].lstrip()[:1]:
+                        return f"the quote opened at line {n + 1}, column {line.index(q) + 1} is not closed on its line"
+            return ""
+        above = _line(text, at.line - 1)
+        item = len(above) - len(above.lstrip(" -")) if above.lstrip(" ").startswith("- ") else None
+        if "'-' indicator" in problem and item is not None and _indent(here) > start.column:
+            return (f"to add a field to the item at line {at.line}, indent it to column {item + 1}, under its first "
+                    f"field; to start a new item, write '- ' in column {start.column + 1}")
+        what = "fields of the mapping" if "key" in problem else "items of the list"
+        return (f"the {what} that starts at line {start.line + 1} begin in column {start.column + 1}, but line "
+                f"{at.line + 1} starts in column {_indent(here) + 1}; indent the parts of one block alike")
+    if "end of stream" in problem and "quoted scalar" in context and start is not None:
+        return f"the quote opened at line {start.line + 1}, column {start.column + 1} is never closed"
+    if "could not find expected ':'" in problem:
+        return "every line of a mapping needs 'key: value'; a text that goes on over several lines needs quotes"
+    return ""
 
 
 def _reader_error(name: str, text: str, e: yaml.YAMLError) -> ScenarioError:
