@@ -49,6 +49,66 @@ def _register() -> None:
 
 _register()
 
+# What each option's value is, in the help (``--reps N``), instead of a type name.
+METAVARS = {
+    "reps": "N", "workers": "N", "batch_size": "N", "max_reps": "N", "max_contacts": "N", "debrief_reps": "N",
+    "seed": "SEED", "vary": "PATH=VALUES", "policy": "POLICY", "compare": "POLICIES", "scheduler": "ADDRESS",
+    "dask": "local", "json_out": "PATH", "out": "PATH", "save": "FILE", "replay": "FILE", "timeline": "FILE",
+    "intervals": "FILE", "contacts": "FILE", "staffing": "FILE", "churn": "FILE", "interval": "DURATION",
+    "precision": "SHARE", "loss_threshold": "MONEY", "delta": "MONEY", "confidence": "SHARE", "speed": "X",
+    "windowed": "WxH", "lang": "en|zh", "tz": "ZONE", "time_format": "FORMAT", "title": "TEXT",
+}
+
+
+def tidy_help(command) -> None:
+    """One help style for every command: values named by what they are (never a type name such as
+    ``<list[str]>``), defaults said once, in the description, as ``(default: X)``, limits left to
+    the one-line error, and each command's whole first sentence in the list of commands."""
+    import re
+
+    for sub in getattr(command, "commands", {}).values():
+        tidy_help(sub)
+        if sub.help and not sub.short_help:
+            first = sub.help.strip().split("\n\n")[0]
+            sub.short_help = " ".join(first.split())
+    for param in getattr(command, "params", []):
+        if param.param_type_name == "argument":
+            _tidy_argument(param)
+            continue
+        if getattr(param, "is_flag", False) or getattr(param, "count", False):
+            continue
+        param.metavar = METAVARS.get(param.name, param.name.upper())
+        param.help = re.sub(r"\(default (?!:)", "(default: ", param.help or "")
+        default = param.default
+        if param.show_default and default not in (None, False, "", ()) and "default" not in param.help:
+            param.help = f"{param.help.rstrip('.')} (default: {default})."
+        param.show_default = False
+        param.min = param.max = None  # the range is checked all the same; a value outside it is a one-line error
+
+
+def _tidy_argument(param) -> None:
+    """``FILES...  Scenario YAML files…`` in the help and ``FILES...`` in the usage line, with no
+    type name and no ``[required]`` (the usage line shows which arguments are optional)."""
+    name = param.name.upper() + ("..." if param.nargs != 1 else "")
+    param.metavar = param.name.upper()
+    required = param.required
+
+    def help_record(ctx, record=param.get_help_record):
+        shown = record(ctx)
+        if shown is None:
+            return None
+        return name, shown[1].replace("  [required]", "").replace("[required]", "").rstrip()
+
+    def usage_pieces(ctx):
+        return [name if required else f"[{name}]"]
+
+    param.get_help_record = help_record
+    param.get_usage_pieces = usage_pieces
+
+
+
+COMMAND = typer.main.get_command(app)
+tidy_help(COMMAND)
 
 USAGE_ERROR = 2  # click's exit code for a usage error (bad option, missing argument)
 
@@ -61,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args:
         args = ["--help"]  # the root shows its help when called bare (no_args_is_help)
     try:
-        rc = app(args=args, prog_name="crisissim", standalone_mode=False)
+        rc = COMMAND.main(args=args, prog_name="crisissim", standalone_mode=False)
     except typer.Exit as e:
         return e.exit_code
     except typer.Abort:
