@@ -162,11 +162,16 @@ def test_changed_scenario_is_refused(tmp_path, capsys):
 def test_compare_runs_other_policies_on_the_same_seed(capsys):
     code, out, err = run([str(SCEN / "product-recall.yaml"), "--compare", "first,default"], capsys)
     assert code == 0, err
-    table = out.split("same seed, other policies")[1].splitlines()
-    assert table[2].split()[0] == "default"  # this run
-    assert table[3].split()[0] == "first"
-    assert table[4].split()[:2] == ["default", table[2].split()[1]]  # same seed, same policy, same loss
-    assert table[4].split()[2] == "+0"
+    table = out.split("same seed, other policies")[1].strip().splitlines()[2:]
+    assert [row.split()[0] for row in table] == ["default", "first"]  # each policy once; this run first
+    assert table[0].split()[2] == "+0"
+    code, out, err = run([str(SCEN / "product-recall.yaml"), "--policy", "first", "--compare", "first,default,first"],
+                         capsys)
+    assert code == 0, err
+    again = out.split("same seed, other policies")[1].strip().splitlines()[2:]
+    assert [row.split()[0] for row in again] == ["first", "default"]
+    assert again[0].split()[1] == table[1].split()[1]  # same seed, same policy, same loss
+    assert again[1].split()[1] == table[0].split()[1]
 
 
 def test_bad_flags_are_one_line(capsys):

@@ -43,7 +43,7 @@ def summary(d: dict, policy: str) -> str:
         f"  abandonment     {d['abandon_rate']:.1%}",
         f"  reputation      final {d['reputation']['final']:.1f} (min {d['reputation']['min']:.1f}, "
         f"start {d['reputation']['initial']:.1f})",
-        f"  churned         {d['churned']:,} customers",
+        f"  churned         {d['churned']:,.1f} customers (expected)",
     ]
     if d["decisions"]:
         made = ", ".join(_decision(x) for x in d["decisions"])
@@ -210,7 +210,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(summary(d, shown), err=to_stdout)
         if compare:
             rows = [(pol_name, d)]
-            for spec in [s.strip() for s in compare.split(",") if s.strip()]:
+            specs = list(dict.fromkeys(s.strip() for s in compare.split(",") if s.strip()))
+            for spec in [s for s in specs if s != pol_name]:  # each policy once; the run itself is the first row
                 try:
                     other = resolve(spec, sc, run_seed)
                 except PolicyError as e:
@@ -247,6 +248,6 @@ def comparison(rows: list[tuple[str, dict]]) -> str:
         delta = d["total_loss"] - base
         out.append(
             f"  {name[:39]:<40}{d['total_loss']:>16,.0f}{delta:>+16,.0f}{d['service_level']:>9.1%}"
-            f"{d['reputation']['final']:>12.1f}{d['churned']:>9,}"
+            f"{d['reputation']['final']:>12.1f}{d['churned']:>9,.1f}"
         )
     return "\n".join(out)
