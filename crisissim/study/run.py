@@ -60,7 +60,7 @@ class StudyResult:
         try:
             import pandas as pd
         except ImportError:
-            raise ImportError("to_pandas() needs pandas: pip install pandas") from None
+            raise ImportError("to_pandas() needs pandas: pip install 'crisissim[pandas]'") from None
         return pd.DataFrame(self.replications)
 
 
