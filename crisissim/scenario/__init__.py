@@ -47,7 +47,7 @@ def _validate(root: Node) -> tuple[Scenario | None, list[Problem], list[Problem]
         try:
             pruned = prune_to_valid(data, Scenario.model_validate, {"meta": _STAND_IN_META}, Scenario)
             more = check_scenario(pruned.model, root, Known.raw(data), pruned.original)[0] if pruned else []
-            more = [p for p in more if not pruned.hides(_loc(p.path), p.message)]
+            more = [p for p in more if pruned is not None and not pruned.hides(_loc(p.path), p.message)]
         except Exception:  # noqa: BLE001 - best effort only: the schema problems stand on their own
             more = []
         if more:

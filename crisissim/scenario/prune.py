@@ -102,7 +102,7 @@ def _first_literal(expected: str) -> Any:
     return float(m.group(0)) if m else None
 
 
-def _value_for(err: dict, kinds: set[str], n: int) -> Any:
+def _value_for(err: Any, kinds: set[str], n: int) -> Any:
     """A value the schema accepts in place of the rejected (or missing) one, or None."""
     kind, ctx = err["type"], err.get("ctx") or {}
     text = f"{STAND_IN}{n}"
@@ -134,7 +134,7 @@ def _value_for(err: dict, kinds: set[str], n: int) -> Any:
     return None
 
 
-def _stand_in(data: Any, loc: tuple, err: dict, model: type | None, maps: dict[tuple, list[int]],
+def _stand_in(data: Any, loc: tuple, err: Any, model: type | None, maps: dict[tuple, list[int]],
               placed: set[tuple], tries: dict[tuple, int]) -> bool:
     """Put a stand-in value at ``loc`` (a rejected simple value, or a missing simple field); True if done."""
     path: list[tuple[Any, Any]] = []

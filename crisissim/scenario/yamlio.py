@@ -270,8 +270,8 @@ def _hint_text(e: yaml.MarkedYAMLError, text: str) -> str:
                     if line.count(q) % 2 and f"{q}" in line.split(":", 1)[-1].lstrip()[:1]:
                         return f"the quote opened at line {n + 1}, column {line.index(q) + 1} is not closed on its line"
             return ""
-        above = _line(text, at.line - 1)
-        item = len(above) - len(above.lstrip(" -")) if above.lstrip(" ").startswith("- ") else None
+        previous = _line(text, at.line - 1)
+        item = len(previous) - len(previous.lstrip(" -")) if previous.lstrip(" ").startswith("- ") else None
         if "'-' indicator" in problem and item is not None and _indent(here) > start.column:
             return (f"to add a field to the item at line {at.line}, indent it to column {item + 1}, under its first "
                     f"field; to start a new item, write '- ' in column {start.column + 1}")

@@ -126,8 +126,8 @@ def _range(spec: str, what: str) -> tuple[Any, ...] | None:
     parts = spec.split(":")
     if len(parts) not in (2, 3):
         return None
-    q = [_quantity(p) for p in parts]
-    if any(x is None for x in q):
+    q = [x for x in (_quantity(p) for p in parts) if x is not None]
+    if len(q) != len(parts):
         return None
     kinds = {k for _, k in q}
     if len(kinds) > 1:

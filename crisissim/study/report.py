@@ -86,7 +86,7 @@ def edge_notes(result: StudyResult) -> list[str]:
         if len(v.values) < 2 or isinstance(v.values[0], (str, bool)):
             continue
         order = sorted(v.values)
-        x = best["values"].get(v.path)
+        x = best["values"].get(v.path) if best is not None else None
         if x in (order[0], order[-1]):
             side, way = ("smallest", "downwards") if x == order[0] else ("largest", "upwards")
             notes.append(f"Note: the cost-optimal {v.path} = {v.show(x)} is the {side} value tried; widen the "
@@ -274,7 +274,7 @@ def _table(result: StudyResult) -> list[str]:
     peaks = {(r["erlang"]["start"], r["erlang"]["end"]) for r in rows if r.get("erlang")}
     sc = _scenario(result) if peaks else None
     at = ""
-    if len(peaks) == 1:
+    if len(peaks) == 1 and sc is not None:
         from crisissim.study.grid import clock
 
         a, b = peaks.pop()

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -76,9 +79,9 @@ def _points(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
     return starts, starts[:, None] + (ends - starts)[:, None] * frac[None, :]
 
 
-def _changes(sc: Scenario) -> list[tuple[float, int, object]]:
+def _changes(sc: Scenario) -> list[tuple[float, int, Any]]:
     """(time, order, effect or release) of the fixed-time injects' effects, in time order."""
-    out: list[tuple[float, int, object]] = []
+    out: list[tuple[float, int, Any]] = []
     for inject in sc.injects:
         if inject.when is not None or not isinstance(inject.at, (int, float)) or inject.probability < LIKELY:
             continue
@@ -125,7 +128,7 @@ def _forecast(key: str, sc: Scenario) -> Forecast:
     pools = list(sc.pools)
     mods = Modifiers(names, [sc.contact_types[n].channel for n in names], pools)
     changes = _changes(sc)
-    ends: list[tuple[float, object]] = []  # (time, release)
+    ends: list[tuple[float, Callable[[], object]]] = []  # (time, release)
     flat = pts.ravel()
     lift = np.zeros((len(names), flat.size))
     rate = np.ones((len(names), flat.size))
@@ -142,10 +145,10 @@ def _forecast(key: str, sc: Scenario) -> Forecast:
                 mods.add_surge(e.target, t0, e.peak, e.half_life)
             elif e.effect == "ramp":
                 token, idx = mods.add_ramp(e.target, t0, e.peak, e.over)
-                ends.append((end, lambda token=token, idx=idx: mods.remove_ramp(token, idx)))
+                ends.append((end, partial(mods.remove_ramp, token, idx)))
             else:
                 token = mods.add(e)
-                ends.append((end, lambda token=token: mods.remove(token)))
+                ends.append((end, partial(mods.remove, token)))
             ends.sort(key=lambda x: x[0])
             j += 1
         for i in range(len(names)):
@@ -199,8 +202,9 @@ MAX_INTERVALS = 2_000
 def _load(sc: Scenario, pool: str, fc: Forecast, types: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Calls per minute and offered work (agent-minutes per minute) of ``types`` per interval."""
     p = sc.pools[pool]
-    lam = sum(fc.rate[n] for n in types)
-    work = sum(fc.rate[n] * sc.contact_types[n].handle_time.mean * fc.handle_factor[n] for n in types)
+    lam = np.asarray(sum(fc.rate[n] for n in types), dtype=float)
+    work = np.asarray(sum(fc.rate[n] * sc.contact_types[n].handle_time.mean * fc.handle_factor[n] for n in types),
+                      dtype=float)
     return lam, work * fc.pool_factor[pool] / p.training
 
 
@@ -235,7 +239,7 @@ def peak_requirement(sc: Scenario, pool: str | None) -> Requirement | None:
     """Erlang C and A paid headcount of ``pool`` at its peak forecast interval (None if no pool is
     given or it answers no sync contacts first)."""
     mine, types = _types(sc, pool)
-    if not types:
+    if not types or pool is None:
         return None
     fc = forecast(sc)
     lam, work = _load(sc, pool, fc, types)
@@ -257,7 +261,7 @@ def comparison(sc: Scenario, pool: str | None, offered: list[float]) -> dict | N
     over the run; and the intervals in which its scheduled agents fall short of what Erlang A
     (Erlang C when callers never hang up) asks for in that interval."""
     req = peak_requirement(sc, pool)
-    if req is None:
+    if req is None or pool is None:
         return None
     fc = forecast(sc)
     step = sc.meta.interval
