@@ -462,7 +462,11 @@ def cases() -> list[Case]:
     study_case("unknown key", "scenario: base.yaml\nreps: 2\nexec: rm -rf /\n")
     study_case("workers 4096", "scenario: base.yaml\nreps: 2\nworkers: 4096\n", expect="ok", check=lambda d, r: None)
     study_case("workers 5000", "scenario: base.yaml\nreps: 2\nworkers: 5000\n")
-    study_case("vary a non-numeric field", "scenario: base.yaml\nreps: 2\nvary: {meta.title: '1,2'}\n")
+    study_case("vary a text field (any value the schema takes)", "scenario: base.yaml\nreps: 2\nvary: {meta.title: '1,2'}\n",
+               expect="ok")
+    study_case("vary a number field with words", "scenario: base.yaml\nreps: 2\nvary: {pools.a.size: 'x,y'}\n")
+    study_case("vary a choice outside its choices", "scenario: base.yaml\nreps: 2\n"
+               "vary: {channels.phone.kind: 'sync,telepathy'}\n")
     study_case("vary 100 x 10,000,000 reps", "scenario: base.yaml\nreps: 10000000\nvary: {pools.a.size: '1:100'}\n")
     study_case("nested 100,000 deep", "scenario: " + "[" * 100_000 + "]" * 100_000 + "\n")
     study_case("precision 200%", "scenario: base.yaml\nreps: 2\nprecision: 200%\n")
@@ -479,7 +483,12 @@ def cases() -> list[Case]:
     cli_study("--vary without =", ["--vary", "pools.a.size"])
     cli_study("--vary unknown field", ["--vary", "pools.b.size=1:3"])
     cli_study("--vary 20,000 values", ["--vary", "pools.a.size=1:20000"])
-    cli_study("--vary a text field", ["--vary", "meta.title=1,2"])
+    cli_study("--vary a text field (any value the schema takes)", ["--reps", "2", "--vary", "meta.title=1,2", "--out", "o"],
+              expect="ok")
+    cli_study("--vary a number field with words", ["--vary", "pools.a.size=x,y"])
+    cli_study("--vary a duration with a bad unit", ["--vary", "scoring.service_level.threshold=20s,30x"])
+    cli_study("--vary a share above 100%", ["--vary", "scoring.service_level.target=80%,120%"])
+    cli_study("--vary a range mixing units", ["--vary", "scoring.service_level.threshold=10:20s"])
     cli_study("--vary making every level too big", ["--reps", "2", "--vary", "contact_types.q.arrival.rate=1e9,2e9"])
     cli_study("--vary making excitation explode", ["--reps", "2", "--vary", "channels.social.excitation=0.5,50"])
     cli_study("--policy nosuch", ["--reps", "2", "--policy", "nosuch"])
