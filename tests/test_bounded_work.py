@@ -239,8 +239,8 @@ def test_a_study_too_large_for_memory_is_refused(capsys, tmp_path):
 def test_a_level_over_the_work_limit_is_refused_before_any_runs():
     with pytest.raises(StudyError) as e:
         run_study(BASE, reps=2, vary={"contact_types.q.arrival.rate": [60, 1e9]}, workers=1)
-    assert str(e.value) == ("level 1 (rate=1e+09): the run would handle about 10,000,000,000 "
-                            "contacts (an upper estimate, mostly contact_types.q), more than the limit of 5,000,000; "
+    assert str(e.value) == ("level 1 (contact_types.q.arrival.rate=1e+09): the run would handle about "
+                            "10,000,000,000 contacts (an upper estimate, mostly contact_types.q), more than the limit of 5,000,000; "
                             "raise the limit with --max-contacts N if you mean it")
 
 
