@@ -72,9 +72,7 @@ def test_bundled_study_file_runs_from_any_folder(tmp_path, monkeypatch, capsys):
     assert "Cost-optimal staffing: pools.agents.shifts.0.size = " in report
 
 
-ALL_BUNDLED = [pytest.param(p.stem, marks=pytest.mark.xfail(
-    reason="product-recall: reputation reaches 0 hands-off; its recalibration (issue 8) lands next", strict=True))
-    if p.stem == "product-recall" else p.stem for p in sorted(SCEN.glob("*.yaml"))]
+ALL_BUNDLED = sorted(p.stem for p in SCEN.glob("*.yaml"))
 
 
 @pytest.mark.parametrize("name", ALL_BUNDLED)

@@ -199,9 +199,10 @@ def test_a_policy_that_answers_nonsense_is_one_line(tmp_path, capsys, monkeypatc
     monkeypatch.chdir(tmp_path)
     code, out, err = run([str(SCEN / "product-recall.yaml"), "--policy", "mypolicy.py:pick"], capsys)
     assert code == 1 and out == ""
+    recall = next(c for c in load_scenario(SCEN / "product-recall.yaml").decisions if c.id == "recall")
     assert err.strip() == (
         "crisissim: error: policy 'mypolicy.py:pick' answered 'nonexistent' on card 'recall' "
-        "(expected one of: full-recall, quiet-fix, wait)"
+        f"(expected one of: {', '.join(o.id for o in recall.options)})"
     )
 
 

@@ -40,18 +40,19 @@ def test_a_prompt_figure_that_no_option_costs_is_reported():
         "decisions[2].options[0].label (en): '2,000 CNY' is not what it costs or pays (amounts: 3,000)"]
 
 
-RECALIBRATION = ("product-recall: 'Replacement kettle plus 200 CNY (350 CNY each)' names a part of the amount; "
-                 "the scenario recalibration of issue 8 rewrites the cards (segments, exposures)")
-
-
-@pytest.mark.parametrize("name", [
-    "coffee-tutorial",
-    "default",
-    "early-warning",
-    "payment-breach",
-    pytest.param("product-recall", marks=pytest.mark.xfail(reason=RECALIBRATION, strict=True)),
-    "viral-rumour",
-])
+@pytest.mark.parametrize("name", ["coffee-tutorial", "default", "early-warning", "payment-breach", "product-recall",
+                                  "viral-rumour"])
 def test_bundled_cards_say_what_options_cost(name):
     sc = load_scenario(bundled_scenarios_dir() / f"{name}.yaml")
     assert disagreements(sc) == []
+
+
+def test_an_outreach_offer_and_a_unit_cost_are_amounts_a_label_may_name():
+    from crisissim.scenario.money import _amounts
+
+    sc = load_scenario(bundled_scenarios_dir() / "product-recall.yaml")
+    card = next(c for c in sc.decisions if c.id == "compensation")
+    callback = next(o for o in card.options if o.id == "callback-members")
+    assert _amounts(callback) == {100.0, 2.0}  # the voucher offered on the call, the cost per call
+    recall = next(o for o in next(c for c in sc.decisions if c.id == "recall").options if o.id == "full-recall")
+    assert _amounts(recall) == {380_000.0, 10.0}  # the programme, and each kettle's pickup

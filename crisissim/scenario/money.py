@@ -66,13 +66,20 @@ def _texts(value) -> list[tuple[str, str]]:
     return [("", str(value))] if value else []
 
 
+_PAID = ("amount", "offer", "unit_cost", "cost_per_call")
+"""Effect fields that are money paid: compensation, cost and fine amounts, an outreach's offer
+and cost per call, a retrieval's cost per unit."""
+
+
 def _amounts(item) -> set[float]:
-    """What an option or action costs or pays: its ``cost`` and every ``amount`` of its effects."""
+    """What an option or action costs or pays: its ``cost`` and every money field of its effects
+    (``_PAID``: a voucher offered on a call-back or a cost per kettle recalled is named in texts too)."""
     out = {float(item.cost)} if item.cost else set()
     for eff in item.effects:
-        amount = getattr(eff, "amount", None)
-        if isinstance(amount, (int, float)) and amount:
-            out.add(float(amount))
+        for field in _PAID:
+            amount = getattr(eff, field, None)
+            if isinstance(amount, (int, float)) and not isinstance(amount, bool) and amount:
+                out.add(float(amount))
     return out
 
 
