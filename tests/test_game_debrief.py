@@ -76,7 +76,9 @@ def test_the_debriefs_numbers_equal_independent_reruns_on_the_same_days(rumour, 
     assert own[0]["total_loss"] == d["total_loss"]  # day one is the day played
     rows = {r.id: r for r in inline.rows}
     assert [r.id for r in inline.rows] == ["rebuttal", "pin-post", "analysts"]
-    assert rows["analysts"].by == "timeout" and rows["analysts"].alternatives == ["deploy"]
+    analysts = next(c for c in rumour.decisions if c.id == "analysts")
+    assert rows["analysts"].by == "timeout"
+    assert rows["analysts"].alternatives == [o.id for o in analysts.options if o.id != analysts.default]
     checks = {("rebuttal", alt): [(50.5, "card", "rebuttal", alt), PLAYED[1]] for alt in ("evidence", "wait")}
     checks[("pin-post", "without")] = [PLAYED[0]]
     for (row, alt), steps in checks.items():
