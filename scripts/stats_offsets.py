@@ -159,8 +159,8 @@ def main() -> None:
             half = f"{np.median([r['lo'] for r in rs]) / e - 1:+.0%} {np.median([r['hi'] for r in rs]) / e - 1:+.0%}"
         elif rs[0]["kind"] == "ks":
             z = ""  # a distribution test has no single bias
-        elif rs[0]["kind"] == "family":
-            z = ""  # many tests in one: see the smallest p
+        elif rs[0]["kind"] in ("family", "two-sample"):
+            z = ""  # many tests in one, or two samples against each other: see the smallest p
         elif rs[0]["kind"] == "poisson":
             z = f"{(sum(r['k'] for r in rs) - sum(r['expected'] for r in rs)) / np.sqrt(sum(r['expected'] for r in rs)):+.2f}"
         else:
