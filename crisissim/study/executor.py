@@ -180,7 +180,10 @@ class DaskExecutor:
             # no dashboard; its HTTP server (health routes) on a free port, not a busy 8787 (a warning)
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
                                          dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                                         silence_logs=40)
+                                         # CRITICAL, not ERROR: a worker's heartbeat racing the shutdown
+                                         # logs a traceback at ERROR (a batch's own error comes back on
+                                         # its future and is reported in one line)
+                                         silence_logs=50)
             self._client = Client(self._cluster)
         else:
             try:
