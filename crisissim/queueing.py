@@ -133,18 +133,7 @@ def erlang_a(lam: float, mu: float, c: int, theta: float, tol: float = 1e-14) ->
     """
     if theta <= 0:
         raise ValueError("theta must be > 0 (use the Erlang C functions without abandonment)")
-    # unnormalised log-probabilities of n in system
-    logp = [0.0]
-    n = 0
-    while True:
-        n += 1
-        death = min(n, c) * mu + max(n - c, 0) * theta
-        logp.append(logp[-1] + math.log(lam) - math.log(death))
-        if n > c and logp[-1] - max(logp) < math.log(tol):
-            break
-    lp = np.array(logp)
-    p = np.exp(lp - lp.max())
-    p /= p.sum()
+    p = _erlang_a_states(lam, mu, c, theta, tol)
     ns = np.arange(len(p))
     q = np.maximum(ns - c, 0)
     mean_queue = float(np.dot(p, q))

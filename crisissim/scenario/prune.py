@@ -134,9 +134,10 @@ def _value_for(err: Any, kinds: set[str], n: int) -> Any:
     return None
 
 
-def _stand_in(data: Any, loc: tuple, err: Any, model: type | None, maps: dict[tuple, list[int]],
-              placed: set[tuple], tries: dict[tuple, int]) -> bool:
-    """Put a stand-in value at ``loc`` (a rejected simple value, or a missing simple field); True if done."""
+def _walk(data: Any, loc: tuple) -> tuple[list[tuple[Any, Any]], Any]:
+    """Follow ``loc`` into ``data`` as far as it exists: the (container, key) pairs along the way and
+    the node reached. Elements that are not keys or indices (a union branch name pydantic put in the
+    location) are skipped."""
     path: list[tuple[Any, Any]] = []
     node = data
     for elem in loc:
@@ -146,6 +147,13 @@ def _stand_in(data: Any, loc: tuple, err: Any, model: type | None, maps: dict[tu
         elif isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node):
             path.append((node, elem))
             node = node[elem]
+    return path, node
+
+
+def _stand_in(data: Any, loc: tuple, err: Any, model: type | None, maps: dict[tuple, list[int]],
+              placed: set[tuple], tries: dict[tuple, int]) -> bool:
+    """Put a stand-in value at ``loc`` (a rejected simple value, or a missing simple field); True if done."""
+    path, node = _walk(data, loc)
     missing = err["type"] == "missing"
     if missing:
         if not loc or not isinstance(loc[-1], str) or not isinstance(node, dict):
@@ -175,16 +183,7 @@ def _stand_in(data: Any, loc: tuple, err: Any, model: type | None, maps: dict[tu
 
 def _cut(data: Any, loc: tuple, missing: bool, maps: dict[tuple, list[int]]) -> bool:
     """Remove the value at ``loc`` (its container if the field is missing); True if anything went."""
-    path: list[tuple[Any, Any]] = []  # (container, key) pairs along the existing prefix
-    node = data
-    for elem in loc:
-        if isinstance(node, dict) and _has(node, elem):
-            path.append((node, elem))
-            node = node[elem]
-        elif isinstance(node, list) and isinstance(elem, int) and 0 <= elem < len(node):
-            path.append((node, elem))
-            node = node[elem]
-        # else: a union branch name pydantic put in the location; skip it
+    path, node = _walk(data, loc)
     if missing or not path:
         # the field is absent: drop the mapping (or list item) that needed it
         if len(path) == 0:
