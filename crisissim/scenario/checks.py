@@ -124,12 +124,26 @@ def check_scenario(sc: Scenario, root: Node, known: Known | None = None,
     _lessons(sc, r, k)
     _social(sc, r)
     _steps(sc, r)
+    _money(sc, r)
     from crisissim.scenario.exposure_checks import check_exposures  # it builds on this module's helpers
 
     check_exposures(sc, r, k)
     errors = [p for p in r.problems if p.severity == "error"]
     warnings = [p for p in r.problems if p.severity == "warning"]
     return errors, warnings
+
+
+def _money(sc: Scenario, r: _Report) -> None:
+    """A money figure a trainee reads on a card or an action that no cost or amount backs is a
+    warning (a figure may be context, such as a loss already suffered, so it is not an error)."""
+    from crisissim.scenario.money import money_problems
+
+    for loc, lang, message in money_problems(sc):
+        in_file = r.to_original(loc)
+        _, path, _ = _locate(r.root, in_file + (lang,))
+        if lang and len(path) == len(in_file) + 1:  # the text is written per language: point at this one
+            loc = loc + (lang,)
+        r.add(loc, message, severity="warning")
 
 
 def _channels_and_skills(sc: Scenario, r: _Report, k: Known) -> None:

@@ -83,30 +83,39 @@ def _amounts(item) -> set[float]:
     return out
 
 
-def disagreements(scenario) -> list[str]:
-    """Money figures in card prompts, option labels and action texts that no cost or amount backs.
+def money_problems(scenario) -> list[tuple[tuple, str, str]]:
+    """Money figures in card prompts, option labels and action texts that no cost or amount backs,
+    as ``(location of the text, language, message)``; ``crisissim validate`` warns of each at its
+    place in the file.
 
-    A figure in a card's prompt must be what one of its options costs or pays; a figure in an
-    option's label (or an action's label or description) what that option (action) does.
+    A figure in a card's prompt (or title) must be what one of its options costs or pays; a figure
+    in an option's label (or an action's label or description) what that option (action) does.
     """
     cur = scenario.meta.currency
-    out = []
+    out: list[tuple[tuple, str, str]] = []
 
-    def check(where: str, value, allowed: set[float]) -> None:
+    def check(loc: tuple, value, allowed: set[float]) -> None:
         for lang, text in _texts(value):
             for fig in money_figures(text, cur):
                 if not any(abs(fig.value - a) <= 0.5 for a in allowed):
-                    shown = ", ".join(f"{a:,.0f}" for a in sorted(allowed)) or "none"
-                    tag = f" ({lang})" if lang else ""
-                    out.append(f"{where}{tag}: {fig.text!r} is not what it costs or pays (amounts: {shown})")
+                    shown = ", ".join(f"{a:,.0f}" for a in sorted(allowed))
+                    expected = f"expected one of its amounts: {shown}" if shown else "it has no cost or amount"
+                    out.append((loc, lang, f"{fig.text!r} is not what it costs or pays ({expected})"))
 
     for i, card in enumerate(scenario.decisions):
         every = set().union(*(_amounts(o) for o in card.options))
-        check(f"decisions[{i}].prompt", card.prompt, every)
-        check(f"decisions[{i}].title", card.title, every)
+        check(("decisions", i, "prompt"), card.prompt, every)
+        check(("decisions", i, "title"), card.title, every)
         for k, opt in enumerate(card.options):
-            check(f"decisions[{i}].options[{k}].label", opt.label, _amounts(opt))
+            check(("decisions", i, "options", k, "label"), opt.label, _amounts(opt))
     for i, act in enumerate(scenario.actions):
-        check(f"actions[{i}].label", act.label, _amounts(act))
-        check(f"actions[{i}].description", act.description, _amounts(act))
+        check(("actions", i, "label"), act.label, _amounts(act))
+        check(("actions", i, "description"), act.description, _amounts(act))
     return out
+
+
+def disagreements(scenario) -> list[str]:
+    """:func:`money_problems` as ``path: message`` lines."""
+    from crisissim.scenario.errors import format_path
+
+    return [f"{format_path(loc)}{f' ({lang})' if lang else ''}: {message}" for loc, lang, message in money_problems(scenario)]

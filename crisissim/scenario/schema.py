@@ -330,7 +330,9 @@ class Option(Part):
     id: Ident
     """Identifier."""
     label: LocalText200
-    """Text on the button."""
+    """Text on the button. A money figure in it ("60 CNY", "每位60元") must be what the option
+    costs or pays (its `cost` or an effect's `amount`, `offer`, `unit_cost` or `cost_per_call`):
+    `validate` warns of any other."""
     cost: Money = 0.0
     """Money paid when chosen."""
     delay: Duration = 0.0
@@ -353,7 +355,9 @@ class DecisionCard(Part):
     title: LocalText200
     """Card title."""
     prompt: LocalText5000 = ""
-    """The situation and question."""
+    """The situation and question. A money figure in it (or in the title) must be what one of the
+    options costs or pays: `validate` warns of any other, at its place in the file (a figure meant as
+    context, such as a loss already suffered, may stay, warned of)."""
     at: Duration | None = None
     """Show at this time."""
     when: str | None = Field(None, max_length=2000)
