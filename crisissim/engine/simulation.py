@@ -77,15 +77,36 @@ from crisissim.engine.tick import Tick
 from crisissim.engine.timeline import TimeSeries
 from crisissim.engine.workload import DEFAULT_MAX_CONTACTS, step_budget
 from crisissim.engine.workload import check as check_workload
+from crisissim.scenario.condition import ConditionError, Names, check_name
+
+
+def policy_reads(policy, scenario) -> tuple[tuple[str, str | None], ...]:
+    """The condition names a policy's snapshots carry (its ``reads()``, checked against the scenario)."""
+    if policy is None or not hasattr(policy, "reads"):
+        return ()
+    names = Names.of(scenario)
+    out = []
+    for ref in policy.reads():
+        try:
+            kind, arg = ref
+            check_name(kind, arg, names)
+        except (TypeError, ValueError) as e:
+            why = f": {e}" if isinstance(e, ConditionError) else " (expected (name, argument) pairs)"
+            raise ValueError(f"policy {getattr(policy, 'name', policy)!r} reads {ref!r}{why}") from None
+        if (kind, arg) not in out:
+            out.append((kind, arg))
+    return tuple(out)
 
 
 class Simulation:
     """One replication of a scenario under a seed.
 
     ``policy`` answers decision cards headless: a callable ``policy(snapshot, card) -> option_id``
-    (optionally with ``scheduled_actions() -> [(minutes, action_id)]``; named policies come from
-    :func:`crisissim.policy.resolve`), or None to leave cards to the trainee (unanswered cards
-    take their default at the deadline). ``replay`` is a decision log to reproduce.
+    (optionally with ``scheduled_actions() -> [(minutes, action_id)]``, and ``reads() -> [(name,
+    argument)]``: the condition-language values its snapshots carry in ``readings``, read as the
+    card shows; named policies come from :func:`crisissim.policy.resolve`), or None to leave cards
+    to the trainee (unanswered cards take their default at the deadline). ``replay`` is a decision
+    log to reproduce.
     """
 
     # made after the parts whose callbacks reach them
@@ -105,6 +126,7 @@ class Simulation:
                 "(resolve a name with crisissim.policy.resolve(name, scenario, seed))"
             )
         self.policy = policy
+        self.policy_reads = policy_reads(policy, sc)
         self.env = simpy.Environment()
         self.clock = clock = Clock(self.env, sc.meta.duration)
         self.duration = sc.meta.duration
@@ -167,7 +189,7 @@ class Simulation:
                          self.outreach, self.director, self.timeline, self.types, self.pools, self.ledger, self.alarms)
         self.snapshots = SnapshotBuilder(sc, self.types, self.pools, self.score, self.ledger, self.churn, self.flow,
                                          self.director, self.log, self.exposures, self.alarms, self.customers,
-                                         self.outreach)
+                                         self.outreach, self.lookup)
         self._start()
 
     # ------------------------------------------------------------------ set-up
@@ -180,7 +202,7 @@ class Simulation:
         if self.replaying:
             return self.plan.answer(card.id)
         if self.policy is not None:
-            return self.policy(self.snapshot(), card), "policy"
+            return self.policy(self.snapshot(self.policy_reads), card), "policy"
         return None
 
     def _start(self) -> None:
@@ -305,9 +327,11 @@ class Simulation:
         """Share of sync contacts answered within the threshold so far."""
         return service_level(self.types)
 
-    def snapshot(self) -> Snapshot:
-        """An immutable view of the state now; reading it changes nothing."""
-        return self.snapshots.build(self.clock.now, self.finished)
+    def snapshot(self, reads=()) -> Snapshot:
+        """An immutable view of the state now; reading it changes nothing. ``reads``: condition-language
+        names as ``(name, argument)`` pairs (a parsed condition's ``refs``) whose values now the
+        snapshot carries in ``readings`` (``snapshot.holds(condition)``)."""
+        return self.snapshots.build(self.clock.now, self.finished, tuple(reads))
 
     def contact_stats(self) -> dict[str, ContactStats]:
         """Per contact type: cumulative counts and the queue now (read-only; for dashboards)."""

@@ -105,6 +105,23 @@ class Snapshot:
     segments: Mapping[str, SegmentView] = field(default_factory=dict)
     at_risk: int = 0
     posts_turned: int = 0
+    readings: Mapping[tuple[str, str | None], float] = field(default_factory=lambda: MappingProxyType({}))
+    """Values of the condition language (``when:``) read at ``time``, keyed ``(name, argument)``
+    (``("fired", "hub-long")``, ``("time", None)``): only those asked for when the snapshot was
+    taken (:meth:`Simulation.snapshot`'s ``reads``; a policy's ``reads()``)."""
+
+    def reading(self, name: str, arg: str | None = None) -> float:
+        """The value of ``name`` (``name.arg``) at ``time``; a name not read then is a KeyError."""
+        try:
+            return self.readings[(name, arg)]
+        except KeyError:
+            shown = name if arg is None else f"{name}.{arg}"
+            raise KeyError(f"{shown} was not read when this snapshot was taken (ask for it in reads)") from None
+
+    def holds(self, condition) -> bool:
+        """Whether a parsed condition (:func:`crisissim.scenario.condition.parse_condition`) held at
+        ``time``, from ``readings``: what was known then, whatever happened after."""
+        return condition.evaluate(self.reading)
 
     @staticmethod
     def freeze(d: dict) -> Mapping:
@@ -131,7 +148,7 @@ class SnapshotBuilder:
     """Builds :class:`Snapshot` views from the parts that own the state (reads only)."""
 
     def __init__(self, scenario, types, pools, score, ledger, churn, flow, director, log, exposures=None, alarms=None,
-                 customers=None, outreach=None):
+                 customers=None, outreach=None, lookup=None):
         self.actions = scenario.actions
         self.duration = scenario.meta.duration
         self.types = types
@@ -146,6 +163,7 @@ class SnapshotBuilder:
         self.alarms = alarms
         self.customers = customers
         self.outreach = outreach
+        self.lookup = lookup  # lookup.Lookup: the condition language's values now
 
     def contact_stats(self, now: float) -> dict[str, ContactStats]:
         """Per contact type: cumulative counts and the queue now."""
@@ -159,7 +177,8 @@ class SnapshotBuilder:
                                        0.0 if oldest is None else max(0.0, now - oldest))
         return out
 
-    def build(self, now: float, finished: bool) -> Snapshot:
+    def build(self, now: float, finished: bool, reads=()) -> Snapshot:
+        """The view at ``now``, with ``readings`` of the condition names ``reads`` ((name, argument) pairs)."""
         from crisissim.engine.contact_types import service_level
 
         d = self.director
@@ -197,4 +216,5 @@ class SnapshotBuilder:
             }),
             at_risk=self.outreach.list.waiting(now) if self.outreach.list is not None else 0,
             posts_turned=sum(t.counts.turned for t in types),
+            readings=Snapshot.freeze({ref: float(self.lookup(*ref)) for ref in reads}) if reads else MappingProxyType({}),
         )

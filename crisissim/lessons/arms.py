@@ -77,6 +77,9 @@ class Forced(Policy):
     def scheduled_actions(self) -> list[tuple[float, str]]:
         return list(self.base.scheduled_actions()) if hasattr(self.base, "scheduled_actions") else []
 
+    def reads(self) -> list[tuple[str, str | None]]:
+        return list(self.base.reads()) if hasattr(self.base, "reads") else []
+
 
 def policy_of(spec: str | ScriptedPolicy, scenario, seed: int):
     """The policy an arm's ``policy`` stands for under run ``seed``."""

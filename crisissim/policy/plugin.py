@@ -9,8 +9,10 @@ The target is imported and used in one of two ways:
   policy: a class, a function decorated with :func:`policy_factory`, or a function
   whose first parameter is named ``scenario``.
 
-A policy may have ``name`` (used in logs and reports; default ``module:function``) and
-``scheduled_actions() -> [(minutes, action_id), ...]`` for actions taken at set times.
+A policy may have ``name`` (used in logs and reports; default ``module:function``),
+``scheduled_actions() -> [(minutes, action_id), ...]`` for actions taken at set times, and
+``reads() -> [(name, argument), ...]``: condition-language values (``("fired", "hub-long")``) the
+engine reads as each card shows and puts in the snapshot's ``readings`` (``snapshot.holds(cond)``).
 Answers are checked: an option the card does not have is a :class:`PolicyError`.
 """
 
@@ -55,6 +57,8 @@ class CallablePolicy:
         self.name = name
         if hasattr(fn, "scheduled_actions"):
             self.scheduled_actions = fn.scheduled_actions
+        if hasattr(fn, "reads"):
+            self.reads = fn.reads
 
     @classmethod
     def wrap(cls, fn, scenario=None, seed: int = 0, name: str | None = None) -> CallablePolicy:

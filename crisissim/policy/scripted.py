@@ -1,11 +1,19 @@
 """Scripted policies: a YAML file saying which option each card takes and which actions run when.
 
 ```yaml
-cards: {statement: apologise-now, recall: full-recall}   # cards not listed take their default
+cards:                                                   # cards not listed take their default
+  statement: apologise-now
+  recall: full-recall
+  batch43: {when: "fired.b43-faulty > 0", then: extend, else: hold}   # a branch
 actions:                                                 # optional, taken at these times
   - {action: overtime, at: 1h30m}
   - {action: faq, at: 2h}
 ```
+
+A card may map to a branch instead of an option: ``when`` is a condition in the scenario's
+own language (that of its ``when:`` and ``given:`` fields), evaluated as the card shows and is
+answered, from what the engine knows then (the snapshot's ``readings``, never anything later):
+``then`` if it holds, else ``else``.
 
 The file is read safely (composed with the scenario loader's safe, bounded loader: nothing
 is constructed, ids are taken as written, nesting, size and aliases are bounded) and checked
@@ -16,34 +24,70 @@ cooldown too, so a script never asks for an action the engine would refuse.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from crisissim.policy.builtin import Policy, PolicyError
+from crisissim.scenario.condition import Condition, ConditionError, Names, parse_condition
 from crisissim.scenario.errors import Problem, ScenarioError
-from crisissim.scenario.yamlio import compose_raw, read_text
+from crisissim.scenario.yamlio import Node, compose_raw, read_text
 
 KEYS = ("cards", "actions")
 MAX_ACTIONS = 10_000  # timed actions in one script
 MAX_SHOWN = 20  # problems listed (the rest are counted)
 ACTION_KEYS = ("action", "at")
+BRANCH_KEYS = ("when", "then", "else")
 _MAP, _SEQ = yaml.MappingNode, yaml.SequenceNode
 
 
-class ScriptedPolicy(Policy):
-    """Cards take the option the script maps them to (else their default); actions run at set times."""
+@dataclass(frozen=True)
+class Branch:
+    """A card answered by what is known as it shows: ``then`` if the condition ``when`` holds
+    (read from the snapshot the policy is given), else ``otherwise`` (the file's ``else``)."""
 
-    def __init__(self, cards: dict[str, str], actions: list[tuple[float, str]], name: str = "scripted"):
+    when: str
+    then: str
+    otherwise: str
+    names: Names = field(repr=False, compare=False)
+    condition: Condition = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "condition", parse_condition(self.when, self.names))
+
+    def __reduce__(self):  # the parsed condition is closures: parse again where it is unpickled
+        return (Branch, (self.when, self.then, self.otherwise, self.names))
+
+    def answer(self, snapshot) -> str:
+        return self.then if snapshot.holds(self.condition) else self.otherwise
+
+
+class ScriptedPolicy(Policy):
+    """Cards take the option the script maps them to (else their default), or the branch's
+    option for what is known as they show; actions run at set times."""
+
+    def __init__(self, cards: dict[str, str | Branch], actions: list[tuple[float, str]], name: str = "scripted"):
         self.cards = dict(cards)
         self.actions = sorted(actions)
         self.name = name
 
     def __call__(self, snapshot, card) -> str:
-        return self.cards.get(card.id, card.default)
+        answer = self.cards.get(card.id, card.default)
+        return answer if isinstance(answer, str) else answer.answer(snapshot)
 
     def scheduled_actions(self) -> list[tuple[float, str]]:
         return list(self.actions)
+
+    def reads(self) -> list[tuple[str, str | None]]:
+        """The condition names the branches read (the engine puts their values in each snapshot)."""
+        out: list[tuple[str, str | None]] = []
+        for answer in self.cards.values():
+            if isinstance(answer, Branch):
+                for ref in answer.condition.refs:
+                    if ref not in out:
+                        out.append(ref)
+        return out
 
 
 def _fmt(minutes: float) -> str:
@@ -56,6 +100,7 @@ class _Checker:
     def __init__(self, file: str, scenario):
         self.file = file
         self.scenario = scenario
+        self.names = Names.of(scenario)
         self.problems: list[Problem] = []
 
     def add(self, node, path: str, message: str) -> None:
@@ -86,8 +131,8 @@ class _Checker:
             return None
         return node.value
 
-    def check(self, root) -> tuple[dict[str, str], list[tuple[float, str]]]:
-        cards: dict[str, str] = {}
+    def check(self, root) -> tuple[dict[str, str | Branch], list[tuple[float, str]]]:
+        cards: dict[str, str | Branch] = {}
         actions: list[tuple[float, str, yaml.Node, int]] = []
         pairs = self.mapping(root, "")
         if pairs is None:
@@ -103,7 +148,7 @@ class _Checker:
         self._schedule(actions)
         return cards, [(t, a) for t, a, _, _ in actions]
 
-    def _cards(self, node, out: dict[str, str]) -> None:
+    def _cards(self, node, out: dict[str, str | Branch]) -> None:
         pairs = self.mapping(node, "cards")
         if pairs is None:
             return
@@ -114,14 +159,58 @@ class _Checker:
             if card is None:
                 self.add(k, path, f"unknown card {k.value!r} (expected one of: {', '.join(known) or 'none'})")
                 continue
-            option = self.name(v, path, "an option")
-            if option is None:
-                continue
-            ids = [o.id for o in card.options]
-            if option not in ids:
-                self.add(v, path, f"unknown option {option!r} (expected one of: {', '.join(ids)})")
-                continue
-            out[k.value] = option
+            answer = self._branch(v, path, card) if isinstance(v, _MAP) else self._option(v, path, card)
+            if answer is not None:
+                out[k.value] = answer
+
+    def _option(self, node, path: str, card) -> str | None:
+        option = self.name(node, path, "an option")
+        if option is None:
+            return None
+        ids = [o.id for o in card.options]
+        if option not in ids:
+            self.add(node, path, f"unknown option {option!r} (expected one of: {', '.join(ids)})")
+            return None
+        return option
+
+    def _branch(self, node, path: str, card) -> Branch | None:
+        """``{when: CONDITION, then: OPTION, else: OPTION}``."""
+        pairs = self.mapping(node, path)
+        if pairs is None:
+            return None
+        fields = {}
+        for k, v in pairs:
+            if k.value not in BRANCH_KEYS:
+                self.add(k, f"{path}.{k.value}", f"unknown key (expected one of: {', '.join(BRANCH_KEYS)})")
+            else:
+                fields[k.value] = v
+        missing = [f for f in BRANCH_KEYS if f not in fields]
+        if missing:
+            self.add(node, path, f"missing key {missing[0]!r} (a branch is {{when: CONDITION, then: OPTION, "
+                                 "else: OPTION})")
+        then = self._option(fields["then"], f"{path}.then", card) if "then" in fields else None
+        otherwise = self._option(fields["else"], f"{path}.else", card) if "else" in fields else None
+        when = self._condition(fields["when"], f"{path}.when") if "when" in fields else None
+        if when is None or then is None or otherwise is None:
+            return None
+        return Branch(when, then, otherwise, self.names)
+
+    def _condition(self, node, path: str) -> str | None:
+        """A condition checked as the scenario's ``when:`` fields are, located at its character."""
+        from crisissim.scenario.checks import condition_position
+
+        if not isinstance(node, yaml.ScalarNode) or _null(node):
+            self.add(node, path, f"expected a condition such as 'fired.ID > 0' or 'queue > 40', got {_kind(node)}")
+            return None
+        try:
+            parse_condition(node.value, self.names)
+        except ConditionError as e:
+            m = node.start_mark
+            where = Node("scalar", node.value, self.file, m.line + 1, m.column + 1, style=node.style)
+            line, col = condition_position(where, node.value, e.offset)
+            self.problems.append(Problem(self.file, line, col, path, f"bad condition: {e}"))
+            return None
+        return node.value
 
     def _actions(self, node, out: list) -> None:
         if not isinstance(node, _SEQ):

@@ -372,3 +372,16 @@ def parse_condition(text: str, names: Names) -> Condition:
     p = _Parser(text, names)
     fn = p.parse()
     return Condition(text, tuple(p.refs), fn)
+
+
+def check_name(name: str, arg: str | None, names: Names) -> None:
+    """Raise :class:`ConditionError` unless ``name`` (``name.arg``) is a value of the language that
+    ``names`` has (a pair of a parsed condition's ``refs``)."""
+    if not isinstance(name, str) or not (arg is None or isinstance(arg, str)):
+        raise ConditionError(f"expected a name and an argument or None, got {name!r}, {arg!r}", 0)
+    text = name if arg is None else f"{name}.{arg}"
+    p = _Parser(text, names)
+    kind, val, pos = p.take()
+    if kind != "name" or val != text or p.peek()[0] != "end" or val in ("true", "false"):
+        raise ConditionError(f"{text!r} is not a name (expected one such as time, queue or fired.ID)", 0)
+    p.name(val, pos)

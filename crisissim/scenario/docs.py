@@ -257,7 +257,28 @@ def _lessons_doc() -> list[str]:
            "| metric | better |", "|---|---|"]
     out += [f"| `{name}` | {way or '— (say `better:`)'} |" for name, way in lessons.METRICS.items()]
     out += ["", "Example (for `scenarios/product-recall.yaml`):", "", "```yaml", lessons.EXAMPLE.rstrip(), "```", ""]
+    out += ["### Scripted policies (`scripted:FILE.yaml`)", "",
+            "A scripted policy file maps cards to options (a card not listed takes its default) and lists "
+            "actions taken at set times. A card whose better answer depends on what happens may map to a "
+            "branch: `when` is a condition in the language of `when:` above, read as the card shows and is "
+            "answered, from what is known then (a `fired.I` of an inject that comes later is still 0; "
+            "unlike `given:`, which is read at the end of the run); `then` is taken if it holds, `else` if "
+            "not. Unknown cards, options, actions and keys and bad conditions are located errors, as in a "
+            "scenario.", "",
+            "```yaml", SCRIPTED_EXAMPLE.rstrip(), "```", ""]
     return out
+
+
+SCRIPTED_EXAMPLE = """\
+# a policy for scenarios/default.yaml (its carrier card shows at 1h20m, after the update at 1h10m)
+cards:
+  carrier: {when: "fired.hub-long > 0", then: switch, else: wait}
+  notify: sms
+  goodwill: voucher-members
+actions:
+  - {action: overtime, at: 1h05m}
+  - {action: social-update, at: 1h10m}
+"""
 
 
 def _dist_module_doc() -> str:
