@@ -7,7 +7,7 @@ import pytest
 
 pygame = pytest.importorskip("pygame")
 
-from game_helpers import BUNDLED, make_app, press, run_until, run_until_card, start_run  # noqa: E402
+from game_helpers import CROWDED, all_scenes, make_app, press, run_until, run_until_card, start_run  # noqa: E402
 
 from crisissim.game.clock import TICK  # noqa: E402
 from crisissim.game.keys import clashes, find, pretty  # noqa: E402
@@ -18,33 +18,8 @@ from crisissim.game.scenes.dashboard import DashboardScene  # noqa: E402
 from crisissim.game.scenes.debrief import DebriefScene  # noqa: E402
 from crisissim.game.scenes.facilitator import FacilitatorScene  # noqa: E402
 from crisissim.game.scenes.help import HelpScene  # noqa: E402
-from crisissim.game.scenes.rewind import RewindScene  # noqa: E402
 from crisissim.game.scenes.menu import MenuScene  # noqa: E402
-
-CROWDED = """
-meta: {id: crowded, title: Crowded, duration: 4h, seed: 5}
-channels:
-  phone: {kind: sync, patience: {dist: exponential, mean: 3m}}
-contact_types:
-  calls: {channel: phone, arrival: {rate: 60, per: hour}, handle_time: {dist: exponential, mean: 4m}}
-pools:
-  agents: {size: 5, skills: [calls], wage: 50}
-decisions:
-  - id: five
-    title: Five options
-    at: 10m
-    deadline: 2h
-    default: o1
-    options:
-""" + "".join(f"      - {{id: o{i}, label: Option {i}, cost: {i * 1000}}}\n" for i in range(1, 6)) + """
-  - id: second
-    title: A second card at once
-    at: 11m
-    deadline: 2h
-    default: b
-    options: [{id: a, label: A}, {id: b, label: B}]
-actions:
-""" + "".join(f"  - {{id: act{i}, label: Action {i}, cost: 10}}\n" for i in range(12))
+from crisissim.game.scenes.rewind import RewindScene  # noqa: E402
 
 
 @pytest.fixture
@@ -52,48 +27,6 @@ def crowded(tmp_path):
     path = tmp_path / "crowded.yaml"
     path.write_text(CROWDED)
     return path
-
-
-def all_scenes(app, tmp_path, crowded_path):
-    """One of every scene, in its fullest state: (name, scene on top of the stack)."""
-    out = [("menu", app.stack.top)]
-    for p in BUNDLED + [crowded_path]:
-        a = make_app(tmp_path, file=p, speed=20.0)
-        out.append((f"briefing {p.name}", a.stack.top))
-        dash = start_run(a)
-        out.append((f"dashboard {p.name}", dash))
-        card = run_until_card(a)
-        run_until(a, lambda: len(card.open_cards()) >= 2 or a.stack.top is not card, 20_000)
-        out.append((f"card {p.name}", card))
-        press(a, "v")
-        out.append((f"card folded {p.name}", card))
-        assert clashes(a.global_bindings() + card.bindings()) == []
-        press(a, "v")
-        press(a, "escape")
-        out.append((f"confirm {p.name}", a.stack.top))
-        press(a, "escape")
-        press(a, "h")
-        out.append((f"help {p.name}", a.stack.top))
-        press(a, "escape")
-        below = a.stack.top
-        dash.open_facilitator()  # F9 on the dashboard
-        out.append((f"facilitator {p.name}", a.stack.top))
-        press(a, "m")
-        out.append((f"facilitator typing {p.name}", a.stack.top))
-        assert [b.help for b in a.bindings()] == [b.help for b in a.stack.top.bindings()]  # typing takes the keys
-        press(a, "escape")
-        press(a, "f9")
-        dash.open_rewind()  # Backspace on the dashboard
-        out.append((f"rewind {p.name}", a.stack.top))
-        press(a, "escape")
-        assert a.stack.top is below
-    a = make_app(tmp_path, file=crowded_path, speed=200.0)
-    dash = start_run(a)
-    dash.session.sim.run_until(dash.session.sim.duration)
-    dash.clock.refresh()
-    run_until(a, lambda: isinstance(a.stack.top, DebriefScene))
-    out.append(("debrief", a.stack.top))
-    return out
 
 
 def test_no_key_is_bound_twice_in_any_scene(tmp_path, crowded):

@@ -51,6 +51,7 @@ class Fonts:
         self._lines: OrderedDict = OrderedDict()
         self._wraps: OrderedDict = OrderedDict()
         self.renders = 0  # lines rendered (cache misses), for the frame-time benchmark
+        self.watch: Watch | None = None  # set one to collect what is drawn (the tests read it)
 
     def px(self, size: float) -> int:
         """Pixel size of a font of nominal ``size`` at the current scale."""
@@ -85,6 +86,8 @@ class Fonts:
 
     def render(self, font, s: str, colour):
         """``font.render(s, True, colour)``, cached."""
+        if self.watch is not None:
+            self.watch.lines.append(s)
         key = (id(font), s, tuple(colour))
         img = self._lines.get(key)
         if img is None:
@@ -117,7 +120,23 @@ class Fonts:
             self._wraps[key] = out
             if len(self._wraps) > self.CACHE:
                 self._wraps.popitem(last=False)
+        if out != s:
+            self.note_cut(s)
         return out
+
+    def note_cut(self, s: str) -> None:
+        """``s`` did not fit where it was drawn and was cut (with an ellipsis)."""
+        if self.watch is not None:
+            self.watch.cut.append(s)
+
+
+class Watch:
+    """What was drawn while ``fonts.watch`` held it: every line of text as rendered, and every
+    text cut to fit (whole, as it was given)."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.cut: list[str] = []
 
 
 def unfold(text: str) -> list[str]:

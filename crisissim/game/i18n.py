@@ -3,7 +3,9 @@
 Every string the game shows comes from ``crisissim/game/locales/<lang>.yaml`` (a flat
 mapping of dotted keys to ``str.format`` templates) or from the scenario, whose texts
 may be given per language (:class:`crisissim.scenario.text.Text`). Both catalogues
-have the same keys and the same placeholders (the tests check).
+have the same keys and the same placeholders (the tests check). A key named in a text is
+written ``{key_space}``, ``{key_return}``…: :class:`Words` fills in its name in the current
+language from :mod:`crisissim.game.keys`, the one place key names are defined.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from crisissim.game.keys import fill_key_names
 from crisissim.scenario.text import text_in
 
 LANGUAGES = ("en", "zh")
@@ -29,6 +32,12 @@ def catalogue(lang: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
+@cache
+def named_keys(lang: str) -> dict[str, str]:
+    """The catalogue of ``lang`` with the keys it names written in ``lang`` (``{key_space}`` → ``空格``)."""
+    return {k: fill_key_names(v, lang) for k, v in catalogue(lang).items()}
+
+
 def placeholders(template: str) -> set[str]:
     """The ``{name}`` fields of a template."""
     return {f for _, f, _, _ in string.Formatter().parse(template) if f}
@@ -40,7 +49,7 @@ class Words:
 
     def __init__(self, lang: str = "en"):
         self.lang = lang
-        self._table = catalogue(lang)
+        self._table = named_keys(lang)
 
     @property
     def lang(self) -> str:
@@ -48,7 +57,7 @@ class Words:
 
     @lang.setter
     def lang(self, lang: str) -> None:
-        self._table = catalogue(lang)
+        self._table = named_keys(lang)
         self._lang = lang
 
     def toggle(self) -> str:

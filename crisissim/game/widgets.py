@@ -61,6 +61,7 @@ def paragraph(surface, fonts, s: str, rect, size: float = 14, colour=theme.TEXT,
     if max_lines is not None:
         room = min(room, max_lines)
     if len(lines) > room and room:
+        fonts.note_cut(s)
         lines = lines[:room]
         lines[-1] = fonts.ellipsize(lines[-1] + "…", font, rect.width)
     y = rect.y

@@ -6,7 +6,7 @@ import pygame
 
 from crisissim.game import theme
 from crisissim.game.fmt import TimeOfDay, duration_text, money
-from crisissim.game.keys import Binding
+from crisissim.game.keys import Binding, pretty
 from crisissim.game.stack import Scene
 from crisissim.game.widgets import Button, Grid, panel, paragraph, text
 
@@ -61,8 +61,8 @@ class BriefingScene(Scene):
         g = Grid(self.app.size)
         h = f.get(18).get_linesize() + 22
         bw = min(g.w // 3, max(g.x(300), f.px(18) * 16))
-        start = Button((g.w - 20 - bw, g.h - 16 - h, bw, h), w("brief.start"), "Enter", selected=True)
-        back = Button((20, g.h - 16 - h, min(bw, g.x(220)), h), w("brief.back"), "Esc")
+        start = Button((g.w - 20 - bw, g.h - 16 - h, bw, h), w("brief.start"), pretty("return", w.lang), selected=True)
+        back = Button((20, g.h - 16 - h, min(bw, g.x(220)), h), w("brief.back"), pretty("escape", w.lang))
         return start, back
 
     def handle_event(self, event) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygame
 
 from crisissim.game import theme
-from crisissim.game.keys import Binding
+from crisissim.game.keys import Binding, pretty
 from crisissim.game.stack import Scene
 from crisissim.game.widgets import Button, Grid, line_count, paragraph, veil
 
@@ -56,7 +56,7 @@ class ConfirmScene(Scene):
         box = g.centre(width, h)
         half = (box.width - 48 - 16) // 2
         yes = Button((box.x + 24, box.bottom - 24 - bh, half, bh), self.yes_text(), "Y")
-        no = Button((box.right - 24 - half, box.bottom - 24 - bh, half, bh), self.no_text(), "Esc")
+        no = Button((box.right - 24 - half, box.bottom - 24 - bh, half, bh), self.no_text(), pretty("escape", self.app.words.lang))
         return box, yes, no
 
     def handle_event(self, event) -> None:

@@ -16,7 +16,7 @@ import pygame
 from crisissim.game import theme
 from crisissim.game.background import DebriefWork
 from crisissim.game.counterfactual import WITHOUT, Debrief
-from crisissim.game.keys import Binding
+from crisissim.game.keys import Binding, pretty
 from crisissim.game.stack import Scene
 from crisissim.game.telling import alt_name, effect_lines, grade_lines, hands_off_line, lesson_lines, row_head, verdicts
 from crisissim.game.widgets import Button, Grid, bar, line_count, panel, paragraph, state_tag, text
@@ -87,9 +87,9 @@ class DebriefScene(Scene):
         w = self.app.words
         g = Grid(self.app.size)
         h = f.get(16).get_linesize() + 20
-        bw = max(g.x(170), f.get(16).size(w("debrief.menu") + " [Enter]")[0] + 30)
-        quit_ = Button((g.w - 20 - bw, g.h - 14 - h, bw, h), w("debrief.quit"), "Esc")
-        menu = Button((quit_.rect.x - 16 - bw, g.h - 14 - h, bw, h), w("debrief.menu"), "Enter")
+        bw = max(g.x(170), f.get(16).size(w("debrief.menu") + f" [{pretty('return', w.lang)}]")[0] + 30)
+        quit_ = Button((g.w - 20 - bw, g.h - 14 - h, bw, h), w("debrief.quit"), pretty("escape", w.lang))
+        menu = Button((quit_.rect.x - 16 - bw, g.h - 14 - h, bw, h), w("debrief.menu"), pretty("return", w.lang))
         return menu, quit_
 
     # ------------------------------------------------------------------ work

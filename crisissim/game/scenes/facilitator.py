@@ -16,7 +16,7 @@ from crisissim.engine import DecisionError
 from crisissim.engine.crisis import TEXT_MAX, TONES
 from crisissim.game import theme
 from crisissim.game.clock import SPEEDS
-from crisissim.game.keys import Binding
+from crisissim.game.keys import Binding, pretty
 from crisissim.game.stack import Scene
 from crisissim.game.widgets import Button, Grid, line_count, paragraph, text
 from crisissim.game.words import entry_text
@@ -187,8 +187,8 @@ class FacilitatorScene(Scene):
         half = (box.width - 32 - 8) // 2
         c = self.session.clock
         return [
-            Button((x, y, half, h), w("fac.go_on") if c.paused else w("fac.pause"), "Space", action="pause"),
-            Button((x + half + 8, y, half, h), w("fac.fire"), "Enter", action="fire", enabled=bool(self.injects)),
+            Button((x, y, half, h), w("fac.go_on") if c.paused else w("fac.pause"), pretty("space", w.lang), action="pause"),
+            Button((x + half + 8, y, half, h), w("fac.fire"), pretty("return", w.lang), action="fire", enabled=bool(self.injects)),
             Button((x, y + h + 8, half, h), w("fac.message"), "M", action="message"),
             Button((x + half + 8, y + h + 8, half, h), w("fac.discussion"), "D", action="discussion"),
         ]

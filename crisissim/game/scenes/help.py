@@ -38,9 +38,9 @@ class HelpScene(Scene):
     def rows(self) -> list[tuple[str, str]]:
         """(keys, what they do) for the scene beneath, then the keys that work everywhere."""
         w = self.app.words
-        out = [(b.label(), w(b.help, **b.fields)) for b in self.below.bindings()]
+        out = [(b.label(w.lang), w(b.help, **b.fields)) for b in self.below.bindings()]
         out.append(("", ""))
-        out += [(b.label(), w(b.help, **b.fields)) for b in self.app.global_bindings()]
+        out += [(b.label(w.lang), w(b.help, **b.fields)) for b in self.app.global_bindings()]
         return out
 
     def draw(self, surface) -> None:

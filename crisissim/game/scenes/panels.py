@@ -15,6 +15,7 @@ import pygame
 from crisissim.game import theme
 from crisissim.game.clock import SPEEDS
 from crisissim.game.fmt import compact, duration_text, money, wait_text
+from crisissim.game.keys import pretty
 from crisissim.game.widgets import Button, Grid, bar, panel, paragraph, state_tag, text
 
 PAUSED = {"focus": "top.paused_focus", "resumed": "top.paused_resumed", "rewound": "top.paused_rewound",
@@ -108,7 +109,7 @@ def top_buttons(dash) -> list[Button]:
     g = lay["grid"]
     bh = f.get(15).get_linesize() + 12
     y = max(4, (lay["top_h"] - bh) // 2)
-    specs: list[tuple[Any, str, str, bool]] = [("pause", w("top.pause"), "Space", c.paused)]
+    specs: list[tuple[Any, str, str, bool]] = [("pause", w("top.pause"), pretty("space", w.lang), c.paused)]
     specs += [(s, f"{s}×", str(i + 1), not c.paused and not c.skipping and c.speed == s) for i, s in enumerate(SPEEDS)]
     specs.append(("skip", w("top.skip"), "N", c.skipping))
     widths = [f.get(15).size(f"[{k}] {label}")[0] + 20 for _, label, k, _ in specs]
