@@ -43,6 +43,11 @@ class Scene:
     def draw(self, surface) -> None:
         """Paint the scene; must not change any state."""
 
+    def covers(self) -> list:
+        """Parts of the window an overlay keeps for itself (rectangles: a side panel, a strip
+        along the bottom); what lies beneath them is hidden. Default: none."""
+        return []
+
 
 class SceneStack:
     """Push, pop and replace scenes; ``top`` gets the input."""

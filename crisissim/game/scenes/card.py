@@ -244,6 +244,9 @@ class CardScene(Scene):
                 return
 
     # -------------------------------------------------------------- draw
+    def covers(self) -> list[pygame.Rect]:
+        return [self.strip()] if self.minimised else []
+
     def strip(self) -> pygame.Rect:
         """Where the folded cards sit: a strip along the bottom of the window."""
         f = self.app.fonts

@@ -178,6 +178,9 @@ class FacilitatorScene(Scene):
         top = max(g.y(66), 8)
         return pygame.Rect(g.w - width - 8, top, width, g.h - top - 8)
 
+    def covers(self) -> list[pygame.Rect]:
+        return [self.box()]
+
     def buttons(self) -> list[Button]:
         f = self.app.fonts
         w = self.app.words

@@ -199,14 +199,69 @@ def draw_dashboard(dash, surface) -> None:
     _social(dash, surface, s, lay["social"])
     _tooltip(dash, surface)
     if dash.toast_left > 0 and dash.toast:
-        f = app.fonts
-        g = lay["grid"]
-        tw = min(g.w - 40, f.get(15).size(dash.toast)[0] + 40)
-        r = pygame.Rect(0, 0, tw, f.get(15).get_linesize() + 14)
-        r.midbottom = (g.w // 2, g.h - 12)
-        pygame.draw.rect(surface, theme.BUTTON_HOVER, r, border_radius=theme.RADIUS)
-        pygame.draw.rect(surface, theme.ACCENT, r, 1, border_radius=theme.RADIUS)
-        text(surface, f, dash.toast, r.center, 15, theme.TEXT, "center", width=r.width - 20)
+        _toast(dash, surface, lay)
+
+
+TOAST_SIZE = 15
+TOAST_LINES = 3
+
+
+def toast_box(dash, lay=None) -> tuple[pygame.Rect, list[str]] | None:
+    """Where the toast goes, and its lines (wrapped to the box); None when nothing is said.
+
+    At the foot of the right-hand column (the events and the social feed, read-only panels whose
+    oldest lines it covers for a few seconds), or of the left-hand column (service, queues, staff)
+    when an overlay above the dashboard keeps the right-hand side for itself (the facilitator's
+    panel); above a folded strip of decision cards. Both columns hold no control at any window
+    size, so a toast never hides a button (tests/test_game_toast.py measures it)."""
+    if not (dash.toast_left > 0 and dash.toast):
+        return None
+    app = dash.app
+    f = app.fonts
+    lay = lay or layout(app)
+    stack = app.stack.scenes
+    above = stack[stack.index(dash) + 1:] if dash in stack else []
+    covered = [r for scene in above for r in scene.covers()]
+    right = lay["social"].unionall([lay["events"]] + ([lay["exposures"]] if "exposures" in lay else []))
+    left = lay["service"].unionall([lay["queues"], lay["staff"]])
+    font = f.get(TOAST_SIZE)
+    lh = font.get_linesize()
+    for column in (right, left):
+        bottom = column.bottom - 6
+        for r in covered:
+            if not r.colliderect(column):
+                continue
+            if r.top > column.centery:  # a strip along the bottom: sit on it
+                bottom = min(bottom, r.top - 6)
+            else:
+                bottom = None  # a panel over this column: try the other one
+                break
+        if bottom is None:
+            continue
+        width = column.width - 12
+        lines = f.wrap(dash.toast, font, width - 20)
+        if len(lines) > TOAST_LINES:
+            f.note_cut(dash.toast)
+            lines = lines[:TOAST_LINES - 1] + [f.ellipsize(" ".join(lines[TOAST_LINES - 1:]), font, width - 20)]
+        width = min(width, max(font.size(line)[0] for line in lines) + 24)
+        box = pygame.Rect(0, 0, width, len(lines) * lh + 14)
+        box.bottomright = (column.right - 6, bottom)
+        return box, lines
+    return None
+
+
+def _toast(dash, surface, lay) -> None:
+    found = toast_box(dash, lay)
+    if found is None:
+        return
+    box, lines = found
+    f = dash.app.fonts
+    pygame.draw.rect(surface, theme.BUTTON_HOVER, box, border_radius=theme.RADIUS)
+    pygame.draw.rect(surface, theme.ACCENT, box, 1, border_radius=theme.RADIUS)
+    y = box.y + 7
+    for line in lines:
+        text(surface, f, line, (box.x + 12, y), TOAST_SIZE, theme.TEXT)
+        y += f.get(TOAST_SIZE).get_linesize()
 
 
 def _top(dash, surface, s, lay) -> None:
