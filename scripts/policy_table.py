@@ -28,6 +28,7 @@ import numpy as np
 from crisissim.engine import METRIC_KEYS
 from crisissim.lessons.arms import GIVEN, SHOWN, Arm, Replicate, load_policy
 from crisissim.lessons.evaluate import _forcing, expert_arm, run_arms
+from crisissim.policy import Branch, ScriptedPolicy
 from crisissim.scenario import load_scenario
 from crisissim.scenario.lessons import METRICS
 from crisissim.study.executor import LocalExecutor
@@ -131,6 +132,9 @@ def main() -> int:
         for card in sc.decisions:
             rows = [(o, idx) for (c, o, _), idx in zip(forced, forced_index, strict=True) if c == card.id]
             answer = next((o for o, idx in rows if reps_list[idx].arm.key == expert.key), "?")
+            branch = expert.policy.cards.get(card.id) if isinstance(expert.policy, ScriptedPolicy) else None
+            if isinstance(branch, Branch):
+                answer = f"{branch.then} when {branch.when}, else {branch.otherwise}"
             print(f"  card {card.id} (default {card.default}, expert answers {answer})")
             for label, mask in splits:
                 n = int(mask.sum())

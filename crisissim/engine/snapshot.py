@@ -105,7 +105,7 @@ class Snapshot:
     segments: Mapping[str, SegmentView] = field(default_factory=dict)
     at_risk: int = 0
     posts_turned: int = 0
-    readings: Mapping[tuple[str, str | None], float] = field(default_factory=lambda: MappingProxyType({}))
+    readings: Mapping[tuple[str, str | None], float] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     """Values of the condition language (``when:``) read at ``time``, keyed ``(name, argument)``
     (``("fired", "hub-long")``, ``("time", None)``): only those asked for when the snapshot was
     taken (:meth:`Simulation.snapshot`'s ``reads``; a policy's ``reads()``)."""

@@ -8,8 +8,9 @@ set times. :func:`resolve` turns a ``--policy`` value into one:
 * ``first`` — every card takes its first option;
 * ``random`` — a uniformly random option per card, from a stream derived from the run
   seed (reproducible, independent of every other source of randomness);
-* ``scripted:FILE`` or ``FILE.yaml`` — a YAML file mapping card ids to option ids, with
-  optional timed actions (:mod:`crisissim.policy.scripted`);
+* ``scripted:FILE`` or ``FILE.yaml`` — a YAML file mapping card ids to option ids (or to a
+  branch on what is known as the card shows), with optional timed actions
+  (:mod:`crisissim.policy.scripted`);
 * ``module.path:function`` or ``file.py:function`` — a Python policy, or a factory
   ``(scenario, seed) -> policy`` (:mod:`crisissim.policy.plugin`);
 * a callable, wrapped with a name and answer checks.
@@ -31,10 +32,11 @@ from crisissim.policy.builtin import (
     scripted_path,
 )
 from crisissim.policy.plugin import CallablePolicy, load_callable, policy_factory
-from crisissim.policy.scripted import ScriptedPolicy, load_scripted, parse_scripted
+from crisissim.policy.scripted import Branch, ScriptedPolicy, load_scripted, parse_scripted
 
 __all__ = [
     "BUILTIN",
+    "Branch",
     "CallablePolicy",
     "DefaultPolicy",
     "FirstPolicy",
