@@ -160,3 +160,14 @@ def describe(words, cost: Cost, currency: str, clock, now: float) -> tuple[str, 
     if cost.ends is not None:
         when += " · " + w("cost.until", clock=clock(cost.ends))
     return money_line, when
+
+
+
+def short_cost(cost: Cost, currency: str = "") -> str:
+    """What it costs as one figure, for a button: ``500 CNY`` (up front), ``1,530 CNY`` (in all),
+    ``≈ 1,530 CNY`` (estimated), ``0``; :func:`describe` says what the figure is made of."""
+    from crisissim.game.fmt import money
+
+    if cost.upfront and not cost.per_hour and not cost.per_customer:
+        return money(cost.upfront, currency)
+    return ("≈ " if cost.estimated else "") + money(cost.total, currency)

@@ -14,6 +14,7 @@ import pygame
 
 from crisissim.game import theme
 from crisissim.game.clock import SPEEDS
+from crisissim.game.costs import short_cost
 from crisissim.game.fmt import compact, duration_text, money, wait_text
 from crisissim.game.keys import pretty
 from crisissim.game.widgets import Button, Grid, bar, panel, paragraph, state_tag, text
@@ -151,8 +152,12 @@ def _action_buttons(dash) -> list[Button]:
             sub = app.words("action.pending", clock=dash.time_of_day(pending[-1].starts))
             colour = theme.WARN
         else:
-            cost, (money_line, _) = dash.action_cost(spec)
-            sub = f"{dash.action_state(a)} · {money_line}"
+            cost, _ = dash.action_cost(spec)
+            state = dash.action_state(a)
+            room = bw - 16  # as Button.draw leaves it
+            sub = f"{state} · {short_cost(cost, dash.sc.meta.currency)}"
+            if f.get(11).size(sub)[0] > room:  # the figure stays whole: the currency goes (it is in the top bar)
+                sub = f"{state} · {short_cost(cost)}"
             colour = None
         key = ACTION_KEYS[i].upper() if i < len(ACTION_KEYS) else ""
         out.append(Button((inner.x + col * (bw + 8), inner.y + r * (bh + 6), bw, bh), app.words.of(spec.label), key,
@@ -272,10 +277,13 @@ def _top(dash, surface, s, lay) -> None:
     c = dash.clock
     buttons = top_buttons(dash)
     left_w = buttons[0].rect.x - 24
-    clock_x = int(left_w * 0.52)
-    r = text(surface, f, w.of(dash.sc.meta.title), (12, 6), 19, theme.TEXT, width=clock_x - 24, bold=True)
-    text(surface, f, w("top.info", seed=dash.session.seed, currency=dash.sc.meta.currency), (12, r.bottom + 2), 13,
-         theme.FAINT, width=clock_x - 24)
+    title = w.of(dash.sc.meta.title)
+    info = w("top.info", seed=dash.session.seed, currency=dash.sc.meta.currency)
+    # the clock right after the title (within 30–52% of the room), so the lines beside it keep theirs
+    wanted = 12 + max(f.get(19, True).size(title)[0], f.get(13).size(info)[0]) + 24
+    clock_x = min(int(left_w * 0.52), max(int(left_w * 0.30), wanted))
+    r = text(surface, f, title, (12, 6), 19, theme.TEXT, width=clock_x - 24, bold=True)
+    text(surface, f, info, (12, r.bottom + 2), 13, theme.FAINT, width=clock_x - 24)
     cr = text(surface, f, dash.time_of_day(s.time), (clock_x, lay["top_h"] // 2), 28, theme.TEXT, "midleft", bold=True)
     sub_x = cr.right + 12
     room = max(10, left_w - sub_x)
@@ -310,8 +318,8 @@ def _service(dash, surface, s, rect) -> None:
     day = s.service_level
     iv = dash.sc.meta.interval
     recent = hist.window(s.time, iv, stats, sync).service_level
-    text(surface, f, w("service.today"), (inner.x, y), 14, theme.MUTED)
-    text(surface, f, w("service.recent", span=duration_text(w, iv)), (col, y), 14, theme.MUTED, width=inner.right - col)
+    text(surface, f, w("service.today"), (inner.x, y), 13, theme.MUTED, width=col - inner.x - 8)
+    text(surface, f, w("service.recent", span=duration_text(w, iv)), (col, y), 13, theme.MUTED, width=inner.right - col)
     y += lh
     state_tag(surface, f, share_state(day, sl.target), f"{day:.0%} " + w(f"sl.{share_state(day, sl.target)}"),
               (inner.x, y), 16, width=col - inner.x - 8)
@@ -325,9 +333,9 @@ def _service(dash, surface, s, rect) -> None:
         return
     asa = hist.window(s.time, ASA_WINDOW, stats, sync).answer_speed
     longest = max((stats[n].longest_wait for n in sync if n in stats), default=0.0)
-    text(surface, f, w("service.asa", span=duration_text(w, ASA_WINDOW)), (inner.x, y), 14, theme.MUTED,
+    text(surface, f, w("service.asa", span=duration_text(w, ASA_WINDOW)), (inner.x, y), 13, theme.MUTED,
          width=col - inner.x - 8)
-    text(surface, f, w("service.longest"), (col, y), 14, theme.MUTED, width=inner.right - col)
+    text(surface, f, w("service.longest"), (col, y), 13, theme.MUTED, width=inner.right - col)
     y += lh
     text(surface, f, wait_text(asa) if asa is not None else "–", (inner.x, y), 16, theme.TEXT)
     st = "ok" if longest <= sl.threshold else "warn" if longest < 4 * sl.threshold else "bad"
@@ -366,11 +374,15 @@ def _queues(dash, surface, s, rect) -> None:
         ch = w.of(sc.channels[spec.channel].label) or spec.channel
         bx = inner.x + int(inner.width * 0.5)
         alarm = s.alarms.get(n) if s.alarms else None
+        cr = text(surface, f, what, (inner.x, y2), 13, theme.MUTED, width=bx - inner.x - 8)  # short: never cut
         if alarm is not None and alarm.raised:
-            text(surface, f, "▲ " + w("queues.alarm", ratio=ratio_text(alarm)), (inner.x, y2), 13, theme.BAD,
-                 width=bx - inner.x - 8)
-        else:
-            text(surface, f, f"{what} · {ch}", (inner.x, y2), 13, theme.MUTED, width=bx - inner.x - 8)
+            said = " " + w("queues.alarm", ratio=ratio_text(alarm))
+            if f.get(13).size(said)[0] > bx - 8 - cr.right:  # the mark and the ratio at least
+                said = f" {theme.state_mark('warn')} {ratio_text(alarm)}"
+            bx = max(bx, min(cr.right + f.get(13).size(said)[0] + 8, inner.right - 40))  # the bar gives way
+            text(surface, f, said, (cr.right, y2), 13, theme.BAD, width=bx - 8 - cr.right)
+        elif bx - 8 - cr.right > f.get(13).size(" · …")[0]:
+            text(surface, f, f" · {ch}", (cr.right, y2), 13, theme.MUTED, width=bx - 8 - cr.right)
         scale = bad * 1.5
         bar(surface, (bx, y2 + lh // 2 - 3, inner.right - bx, 7), longest / scale, theme.state_colour(state),
             marker=good / scale, marker_colour=theme.MUTED)
@@ -414,7 +426,7 @@ def _reputation(dash, surface, s, rect) -> None:
     r = s.reputation
     state = reputation_state(r, floor)
     big = 30 if inner.height > 8 * f.get(14).get_linesize() else 24
-    nr = text(surface, f, f"{r:.1f}", (inner.x, inner.y), big, theme.TEXT, bold=True)
+    nr = text(surface, f, f"{r:.1f}", (inner.x, inner.y), big, theme.TEXT, width=inner.width, bold=True)
     hist = dash.clock.history
     j = hist.index_before(s.time - TREND_MINUTES)
     d = r - hist.reputation[j] if len(hist) else 0.0
@@ -447,14 +459,15 @@ def _loss(dash, surface, s, rect) -> None:
     inner = panel(surface, f, rect, w("loss.title"), background=False)
     elapsed = s.time / s.duration if s.duration else 1.0
     state = loss_state(s.total_loss, budget, elapsed)
-    nr = text(surface, f, money(s.total_loss, cur), (inner.x, inner.y), 26, theme.TEXT, bold=True)
+    figure = money(s.total_loss, cur)
+    size = next((z for z in (26, 23, 20, 18) if f.get(z, True).size(figure)[0] <= inner.width), 18)  # smaller, not cut
+    nr = text(surface, f, figure, (inner.x, inner.y), size, theme.TEXT, width=inner.width, bold=True)
     lh = f.get(13).get_linesize()
     y = nr.bottom + 2
     if budget:
         share = s.total_loss / budget
-        state_tag(surface, f, state, w(f"loss.{state}", share=f"{share:.0%}", budget=money(budget, cur)), (inner.x, y), 13,
-                  width=inner.width)
-        y += lh + 4
+        line = f"{theme.state_mark(state)} " + w(f"loss.{state}", share=f"{share:.0%}", budget=money(budget, cur))
+        y = paragraph(surface, f, line, (inner.x, y, inner.width, 2 * lh), 13, theme.state_colour(state), max_lines=2) + 4
     L = s.losses
     parts = [
         (w("loss.churn"), L.get("churn_margin", 0) + L.get("acquisition", 0) + L.get("churn_tail", 0)),
@@ -548,8 +561,8 @@ def event_line(dash, e: dict) -> tuple[str, tuple, str]:
     if k == "decision":
         spec = dash.spec_of(f"card:{e['card']}:{e['option']}")
         who = w(f"who.{e['by']}") if e["by"] in ("trainee", "timeout", "policy") else e["by"]
-        cost = f" · {money(e['cost'], cur)}" if e.get("cost") else ""
-        return f"→ {w.of(spec.label) if spec else e['option']} ({who}){cost}", theme.TEXT, ""
+        cost = f"{money(e['cost'], cur)} · " if e.get("cost") else ""  # the figure first: a cut takes words
+        return f"→ {cost}{w.of(spec.label) if spec else e['option']}", theme.TEXT, who
     if k == "action":
         spec = dash.action_specs.get(e["id"])
         cost = f" · {money(e['cost'], cur)}" if e.get("cost") else ""
@@ -658,9 +671,10 @@ def _exposures(dash, surface, s, rect) -> None:
                 break
             n = v.incidents.get(kind, 0)
             cost = v.incident_costs.get(kind, 0.0)
-            line = w("exposure.incidents", what=w.of(ispec.label) or kind, n=f"{n:,}", cost=money(cost, cur))
-            text(surface, f, ("✖ " if n else "· ") + line, (inner.x + 10, y), 13, theme.BAD if n else theme.MUTED,
-                 width=inner.width - 10)
+            line = w("exposure.incidents", what=w.of(ispec.label) or kind, n=f"{n:,}")
+            colour = theme.BAD if n else theme.MUTED
+            mr = text(surface, f, money(cost, cur), (inner.right, y), 13, colour, "topright")  # the figure: whole
+            text(surface, f, ("✖ " if n else "· ") + line, (inner.x + 10, y), 13, colour, width=mr.x - inner.x - 18)
             y += lh
         y += 6
 
@@ -688,7 +702,7 @@ def _social(dash, surface, s, rect) -> None:
             mark, colour = TONES[item.tone]
             author = w.of(item.author) if item.author is not None else w("social.customer")
             reach = " · " + w("social.reach", n=compact(item.reach)) if item.reach else ""
-            head = f"{mark} {w('tone.' + item.tone)} · {author}{reach}"
+            head = f"{mark} {w('tone.' + item.tone)}{reach} · {author}"  # the reach before a name that may be cut
             label = w.of(dash.sc.contact_types[item.contact_type].label) if item.contact_type in dash.sc.contact_types else ""
             body = w.of(item.text) if item.text is not None else w("social.generic", topic=label)
         elif item.kind == "message":
