@@ -199,7 +199,7 @@ def test_an_early_warning_alarm_shows_in_events_queue_and_stops_a_skip(tmp_path)
     ratio = alarm.observed_rate / alarm.expected_rate
     assert dash.toast == f"Early warning: “Calls” arrivals at {ratio:.1f}× the forecast"
     line, colour, _ = panels.event_line(dash, events[0])
-    assert line == f"▲ Early warning: {alarm.observed_rate:.0f} an hour against 60 forecast · “Calls”"
+    assert line == f"▲ Early warning: {alarm.observed_rate:.0f}/h, forecast 60 · “Calls”"
     app.draw(pygame.Surface((1280, 720)))
 
 
