@@ -185,6 +185,14 @@ def test_a_policy_reading_an_unknown_name_is_refused_up_front(sc):
     with pytest.raises(ValueError) as e:
         Simulation(sc, 0, Reader())
     assert str(e.value) == "policy 'reader' reads 'time' (expected (name, argument) pairs)"
+    # a Python policy given by name or as a callable is checked when it is resolved: a PolicyError
+    with pytest.raises(PolicyError) as e:
+        resolve(Reader(), sc, 0)
+    assert str(e.value) == "policy 'reader' reads 'time' (expected (name, argument) pairs)"
+    Reader.reads = lambda self: 1 / 0
+    with pytest.raises(PolicyError) as e:
+        resolve(Reader(), sc, 0)
+    assert str(e.value) == "policy 'reader': reads() failed: ZeroDivisionError: division by zero"
 
 
 def test_python_policies_and_forced_cards_carry_the_readings(sc):

@@ -68,6 +68,8 @@ class CallablePolicy:
         policy = cls(fn, own)
         if scenario is not None and hasattr(policy, "scheduled_actions"):
             check_scheduled(policy, scenario)
+        if scenario is not None and hasattr(policy, "reads"):
+            check_reads(policy, scenario)
         return policy
 
     def __call__(self, snapshot, card) -> str:
@@ -111,6 +113,18 @@ def check_scheduled(policy, scenario) -> None:
             )
         if not t >= 0:
             raise PolicyError(f"policy {policy.name!r}: action {action!r} scheduled at {t!r} minutes (must be >= 0)")
+
+
+def check_reads(policy, scenario) -> None:
+    """Check a policy's ``reads()``: (name, argument) pairs of the scenario's condition language."""
+    from crisissim.engine.simulation import policy_reads
+
+    try:
+        policy_reads(policy, scenario)
+    except ValueError as e:
+        raise PolicyError(str(e)) from None
+    except Exception as e:
+        raise PolicyError(f"policy {policy.name!r}: reads() failed: {type(e).__name__}: {e}") from e
 
 
 def _import_target(module: str):
