@@ -24,6 +24,7 @@ from crisissim.study.worker import Batch
 
 STATS_BUDGET = 0.003  # real seconds of statistics per frame
 _LIVE: weakref.WeakSet[Workers] = weakref.WeakSet()
+_WORK: weakref.WeakSet[DebriefWork] = weakref.WeakSet()
 
 
 def default_workers() -> int:
@@ -73,16 +74,18 @@ class Workers:
         import multiprocessing as mp
 
         ctx = mp.get_context("spawn")
+        self.next_id = 0
+        self.open: set[int] = set()
+        self.closed = False
         self.inbox = ctx.Queue()
         self.outbox = ctx.Queue()
         self.procs = [ctx.Process(target=_serve, args=(self.inbox, self.outbox, scenario_data), daemon=True,
                                   name=f"crisissim-debrief-{i}") for i in range(n or default_workers())]
+        _LIVE.add(self)  # before any starts: close_all() from another thread must find them
         for p in self.procs:
+            if self.closed:  # closed while starting
+                break
             p.start()
-        self.next_id = 0
-        self.open: set[int] = set()
-        self.closed = False
-        _LIVE.add(self)
 
     def submit(self, fn, *args) -> int:
         """Queue ``fn(scenario, *args)``; return its job id."""
@@ -113,16 +116,21 @@ class Workers:
         if self.closed:
             return
         self.closed = True
-        for p in self.procs:
-            if p.is_alive():
-                p.terminate()
+        live = [p for p in self.procs if p.is_alive()]
+        for p in live:
+            p.terminate()
+        for p in live:  # gone before their queues are: a worker still starting never finds them missing
+            p.join(1.0)
         for q in (self.inbox, self.outbox):
             q.cancel_join_thread()
             q.close()
 
 
 def close_all() -> None:
-    """Stop every background worker of this process (the app quitting; the tests between tests)."""
+    """Stop every background worker of this process (the app quitting; the tests between tests),
+    and every debrief still being planned (it will start none)."""
+    for work in list(_WORK):
+        work.close()
     for w in list(_LIVE):
         w.close()
 
@@ -144,6 +152,7 @@ class DebriefWork:
         self._closed = False
         self._reports: dict[int, object] = {}
         self.started = time.perf_counter()
+        _WORK.add(self)
         self._thread = threading.Thread(target=self._start, args=(make,), name="crisissim-debrief", daemon=True)
         self._thread.start()
 
