@@ -148,6 +148,23 @@ class _Checker:
         self._schedule(actions)
         return cards, [(t, a) for t, a, _, _ in actions]
 
+    def fields(self, node, path: str, keys: tuple[str, ...], shape: str = "") -> dict | None:
+        """The values of a mapping whose keys are ``keys``, by key; an unknown key and the first
+        missing one are reported (``shape``: what the mapping should look like). None if not a mapping."""
+        pairs = self.mapping(node, path)
+        if pairs is None:
+            return None
+        out = {}
+        for k, v in pairs:
+            if k.value not in keys:
+                self.add(k, f"{path}.{k.value}", f"unknown key (expected one of: {', '.join(keys)})")
+            else:
+                out[k.value] = v
+        missing = [f for f in keys if f not in out]
+        if missing:
+            self.add(node, path, f"missing key {missing[0]!r}" + (f" ({shape})" if shape else ""))
+        return out
+
     def _cards(self, node, out: dict[str, str | Branch]) -> None:
         pairs = self.mapping(node, "cards")
         if pairs is None:
@@ -175,19 +192,9 @@ class _Checker:
 
     def _branch(self, node, path: str, card) -> Branch | None:
         """``{when: CONDITION, then: OPTION, else: OPTION}``."""
-        pairs = self.mapping(node, path)
-        if pairs is None:
+        fields = self.fields(node, path, BRANCH_KEYS, "a branch is {when: CONDITION, then: OPTION, else: OPTION}")
+        if fields is None:
             return None
-        fields = {}
-        for k, v in pairs:
-            if k.value not in BRANCH_KEYS:
-                self.add(k, f"{path}.{k.value}", f"unknown key (expected one of: {', '.join(BRANCH_KEYS)})")
-            else:
-                fields[k.value] = v
-        missing = [f for f in BRANCH_KEYS if f not in fields]
-        if missing:
-            self.add(node, path, f"missing key {missing[0]!r} (a branch is {{when: CONDITION, then: OPTION, "
-                                 "else: OPTION})")
         then = self._option(fields["then"], f"{path}.then", card) if "then" in fields else None
         otherwise = self._option(fields["else"], f"{path}.else", card) if "else" in fields else None
         when = self._condition(fields["when"], f"{path}.when") if "when" in fields else None
@@ -223,18 +230,9 @@ class _Checker:
         duration = self.scenario.meta.duration
         for i, item in enumerate(node.value):
             path = f"actions[{i}]"
-            pairs = self.mapping(item, path)
-            if pairs is None:
+            fields = self.fields(item, path, ACTION_KEYS)
+            if fields is None:
                 continue
-            fields = {}
-            for k, v in pairs:
-                if k.value not in ACTION_KEYS:
-                    self.add(k, f"{path}.{k.value}", f"unknown key (expected one of: {', '.join(ACTION_KEYS)})")
-                else:
-                    fields[k.value] = v
-            missing = [f for f in ACTION_KEYS if f not in fields]
-            if missing:
-                self.add(item, path, f"missing key {missing[0]!r}")
             action = at = None
             if "action" in fields:
                 action = self.name(fields["action"], f"{path}.action", "an action")
